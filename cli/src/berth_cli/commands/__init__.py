@@ -1,0 +1,12 @@
+"""Command groups. Each module defines its commands with heavy imports inside their bodies."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from berth_cli.commands import capacity, cloud, hosts, manifest, plan
+
+    for module in (cloud, hosts, manifest, plan, capacity):
+        module.register(app)

@@ -1,0 +1,11 @@
+"""`berth manifest ...` commands."""
+
+from __future__ import annotations
+
+import typer
+
+group = typer.Typer(help="manifest commands.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="manifest")

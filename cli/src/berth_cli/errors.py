@@ -1,0 +1,86 @@
+"""The CLI's single error boundary: berth errors become one located message and a named exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from click.exceptions import ClickException, Exit
+from click.exceptions import Abort as ClickAbort
+
+from berth_cli.context import OPTIONS
+from berth_core.errors import BerthError, ExitCode, ManifestInvalid
+
+
+def report(error: BerthError) -> None:
+    """Print a berth error to stderr: every problem of an invalid manifest, else message and hint."""
+    from berth_core.i18n import render_problem, translate
+
+    err = sys.stderr
+    if isinstance(error, ManifestInvalid):
+        for problem in error.problems:
+            print(f"Error: {render_problem(problem, OPTIONS.lang)}", file=err)
+        print(translate("summary.invalid", OPTIONS.lang, count=len(error.problems)), file=err)
+        return
+    where = f"{error.location.prefix()}: " if error.location else ""
+    print(f"Error: {where}{error.message}", file=err)
+    if error.hint:
+        print(f"Hint: {error.hint}", file=err)
+
+
+_GLOBAL_WITH_VALUE = ("--site", "--output", "-o", "--lang")
+_GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Let global options stand anywhere (`berth plan --site haiphong`), as operators type them.
+
+    Click only accepts them before the sub-command, so move them to the front; `--` ends the scan.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in _GLOBAL_WITH_VALUE and "=" in arg:
+            front.append(arg)
+        elif arg in _GLOBAL_WITH_VALUE and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def run_guarded(app: typer.Typer, argv: list[str] | None) -> int:
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, standalone_mode=False)
+        return int(result or 0) if isinstance(result, int) else 0
+    except BerthError as error:
+        report(error)
+        return int(error.exit_code)
+    except Exit as done:
+        return int(done.exit_code)
+    except ClickAbort:
+        print("Interrupted.", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except ClickException as usage:
+        usage.show()
+        return int(ExitCode.USAGE)
+    except Exception as unexpected:
+        if OPTIONS.debug:
+            raise
+        print(f"Error: unexpected {type(unexpected).__name__}: {unexpected}", file=sys.stderr)
+        print("Re-run with --debug for the traceback.", file=sys.stderr)
+        return int(ExitCode.UNEXPECTED)

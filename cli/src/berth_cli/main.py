@@ -1,0 +1,55 @@
+"""The `berth` Typer app: global options, command groups, and the one error boundary.
+
+Heavy libraries (openstack, pulumi, ansible_runner, paramiko, prometheus_client) are imported inside
+command bodies only, so `berth --help` stays fast; tests/unit/test_cli_imports.py holds us to it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from berth_cli.context import OPTIONS, default_lang
+from berth_cli.commands import register
+
+app = typer.Typer(
+    name="berth",
+    help="Operate a shared OpenStack government cloud: deploy it, give every agency its tenant, watch capacity.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    site: str = typer.Option("aio", "--site", envvar="BERTH_SITE", help="Site under inventory/<site>/."),
+    output: str = typer.Option("text", "--output", "-o", envvar="BERTH_OUTPUT", help="text or json."),
+    lang: str = typer.Option(None, "--lang", envvar="BERTH_LANG", help="vi or en (default from LANG)."),
+    debug: bool = typer.Option(False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."),
+) -> None:
+    from berth_core.errors import UsageError
+
+    if output not in ("text", "json"):
+        raise UsageError(f"--output must be text or json, not {output!r}")
+    if lang is not None and lang not in ("vi", "en"):
+        raise UsageError(f"--lang must be vi or en, not {lang!r}")
+    OPTIONS.site = site
+    OPTIONS.output = output  # type: ignore[assignment]
+    OPTIONS.lang = lang or default_lang()  # type: ignore[assignment]
+    OPTIONS.debug = debug
+
+
+register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app inside the single error boundary and return the exit code."""
+    from berth_cli.errors import run_guarded
+
+    return run_guarded(app, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""berth's OpenStack edge: connect, observe in bulk, live capacity, direct engine."""

@@ -1,0 +1,1 @@
+"""berth's pure domain: manifests, site model, quotas, capacity admission, IPAM, plans."""

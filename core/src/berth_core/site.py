@@ -1,0 +1,156 @@
+"""The site model: `inventory/<site>/cloud.yml` describes one cloud (apiVersion berth/v1, kind Site)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
+from berth_core.model_base import Model
+
+# Placement resource classes berth admits against, plus the block-storage pool (cinder, not placement).
+ResourceClass = Literal["VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB"]
+RESOURCE_CLASSES: tuple[ResourceClass, ...] = ("VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB")
+PositiveRatio = Annotated[float, Field(gt=0, le=64)]
+
+
+class Zone(Model):
+    name: ResourceName
+    description: str | None = None
+
+
+class ExternalNetwork(Model):
+    name: ResourceName
+    cidr: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address | None = None
+    physical_network: str | None = None  # provider mapping on a real site; None on the devcloud
+
+
+class AddressPool(Model):
+    """Tenant IPv4 space, backed by a Neutron subnet pool of the same name."""
+
+    name: ResourceName
+    cidr: ipaddress.IPv4Network
+    default_prefix_length: int = Field(default=24, ge=16, le=29)
+    min_prefix_length: int = Field(default=20, ge=8, le=29)
+    max_prefix_length: int = Field(default=28, ge=16, le=30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AddressPool:
+        if not (
+            self.cidr.prefixlen
+            <= self.min_prefix_length
+            <= self.default_prefix_length
+            <= self.max_prefix_length
+        ):
+            raise ValueError("need cidr prefix <= minPrefixLength <= defaultPrefixLength <= maxPrefixLength")
+        return self
+
+
+class Flavor(Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    vcpus: int = Field(ge=1)
+    ram_mib: int = Field(ge=64, alias="ramMiB")
+    disk_gib: int = Field(default=0, ge=0, alias="diskGiB")
+    public: bool = True
+
+
+class QuotaClass(QuotaValues):
+    """A named set of quota values; `parent` fills what is not set here (chains resolve in berth_core.quota)."""
+
+    parent: str | None = None
+
+
+class Host(Model):
+    """A compute host's declared capacity: used offline, before placement exists or when it is unreachable."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")]
+    zone: ResourceName
+    vcpus: int = Field(ge=1)
+    ram_mib: int = Field(ge=512, alias="ramMiB")
+    disk_gib: int = Field(default=0, ge=0, alias="diskGiB")
+
+
+class PerClass(Model):
+    """A number per resource class (VCPU, MEMORY_MB, DISK_GB, VOLUME_GB)."""
+
+    model_config = Model.model_config | {"alias_generator": None}
+    VCPU: float | None = None
+    MEMORY_MB: float | None = None
+    DISK_GB: float | None = None
+    VOLUME_GB: float | None = None
+
+    def get(self, rc: ResourceClass, default: float) -> float:
+        value = getattr(self, rc)
+        return default if value is None else float(value)
+
+
+class CapacityPolicy(Model):
+    # placement's defaults when it is not reachable: cpu 4.0 (nova's initial ratio), ram 1.0, disk 1.0
+    allocation_ratios: PerClass = PerClass(VCPU=4.0, MEMORY_MB=1.0, DISK_GB=1.0, VOLUME_GB=1.0)
+    reserved: PerClass = PerClass(VCPU=0, MEMORY_MB=512, DISK_GB=0, VOLUME_GB=0)  # per host
+    # how far committed quota may exceed allocatable capacity (1.0 = not at all)
+    overbooking: PerClass = PerClass(VCPU=1.0, MEMORY_MB=1.0, DISK_GB=1.0, VOLUME_GB=1.0)
+    agency_caps: dict[AgencyCode, QuotaValues] = {}
+    volume_capacity_gib: int = Field(default=0, ge=0, alias="volumeCapacityGiB")  # block-storage backend size
+
+
+class IdentitySpec(Model):
+    domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "Default"
+    member_role: str = "member"
+    reader_role: str = "reader"
+
+
+class SiteMetadata(Model):
+    name: Slug
+    display_name: DisplayName
+
+
+class SiteSpec(Model):
+    region: str = "RegionOne"
+    zones: tuple[Zone, ...]
+    identity: IdentitySpec = IdentitySpec()
+    external_network: ExternalNetwork
+    address_pools: tuple[AddressPool, ...]
+    flavors: tuple[Flavor, ...] = ()
+    quota_classes: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")], QuotaClass]
+    default_quota_class: str = "default"  # restored when a tenant is destroyed
+    hosts: tuple[Host, ...] = ()
+    capacity: CapacityPolicy = CapacityPolicy()
+
+    @model_validator(mode="after")
+    def _references(self) -> SiteSpec:
+        zones = {z.name for z in self.zones}
+        for host in self.hosts:
+            if host.zone not in zones:
+                raise ValueError(f"host {host.name}: zone {host.zone} is not one of {sorted(zones)}")
+        for name, qc in self.quota_classes.items():
+            if qc.parent is not None and qc.parent not in self.quota_classes:
+                raise ValueError(f"quota class {name}: parent {qc.parent} is not defined")
+        if self.default_quota_class not in self.quota_classes:
+            raise ValueError(f"defaultQuotaClass {self.default_quota_class} is not defined")
+        pools = [p.cidr for p in self.address_pools]
+        for i, a in enumerate(pools):
+            for b in pools[i + 1 :]:
+                if a.overlaps(b):
+                    raise ValueError(f"address pools {a} and {b} overlap")
+        names = [f.name for f in self.flavors]
+        if len(names) != len(set(names)):
+            raise ValueError("flavor names must be unique")
+        return self
+
+
+class Site(Model):
+    api_version: Literal["berth/v1"]
+    kind: Literal["Site"]
+    metadata: SiteMetadata
+    spec: SiteSpec
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    def flavor(self, name: str) -> Flavor | None:
+        return next((f for f in self.spec.flavors if f.name == name), None)

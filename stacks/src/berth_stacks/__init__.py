@@ -1,0 +1,1 @@
+"""berth's Pulumi components and Automation API runner."""
