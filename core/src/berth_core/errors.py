@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     ANSIBLE_FAILED = 6
     PULUMI_FAILED = 7
     STALE_OR_LOCKED = 8
+    PREFLIGHT_FAILED = 9  # `berth hosts check` found a failing check
     CHANGES_PRESENT = 10  # only with `plan --detailed-exitcode`
     INTERRUPTED = 130
 
@@ -104,3 +105,7 @@ class PulumiFailed(BerthError):
 
 class StaleOrLocked(BerthError):
     exit_code = ExitCode.STALE_OR_LOCKED
+
+
+class PreflightFailed(BerthError):
+    exit_code = ExitCode.PREFLIGHT_FAILED
