@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
-from click.exceptions import ClickException, Exit
-from click.exceptions import Abort as ClickAbort
+from typer.exceptions import Abort, Exit, TyperException
 
 from berth_cli.context import OPTIONS
 from berth_core.errors import BerthError, ExitCode, ManifestInvalid
@@ -14,10 +13,10 @@ from berth_core.errors import BerthError, ExitCode, ManifestInvalid
 
 def report(error: BerthError) -> None:
     """Print a berth error to stderr: every problem of an invalid manifest, else message and hint."""
-    from berth_core.i18n import render_problem, translate
-
     err = sys.stderr
     if isinstance(error, ManifestInvalid):
+        from berth_core.i18n import render_problem, translate
+
         for problem in error.problems:
             print(f"Error: {render_problem(problem, OPTIONS.lang)}", file=err)
         print(translate("summary.invalid", OPTIONS.lang, count=len(error.problems)), file=err)
@@ -69,14 +68,15 @@ def run_guarded(app: typer.Typer, argv: list[str] | None) -> int:
         return int(error.exit_code)
     except Exit as done:
         return int(done.exit_code)
-    except ClickAbort:
+    except (Abort, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
-    except ClickException as usage:
-        usage.show()
+    except TyperException as usage:  # Typer's own usage errors (bad option, missing argument, no command)
+        show = getattr(usage, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"Error: {usage.message}", file=sys.stderr)
         return int(ExitCode.USAGE)
     except Exception as unexpected:
         if OPTIONS.debug:

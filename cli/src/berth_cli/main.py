@@ -22,12 +22,23 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version as dist_version
+
+        typer.echo(f"berth {dist_version('berth-cli')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     site: str = typer.Option("aio", "--site", envvar="BERTH_SITE", help="Site under inventory/<site>/."),
     output: str = typer.Option("text", "--output", "-o", envvar="BERTH_OUTPUT", help="text or json."),
     lang: str = typer.Option(None, "--lang", envvar="BERTH_LANG", help="vi or en (default from LANG)."),
     debug: bool = typer.Option(False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print berth's version and exit."
+    ),
 ) -> None:
     from berth_core.errors import UsageError
 
