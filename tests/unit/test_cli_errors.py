@@ -11,7 +11,10 @@ from berth_core.errors import ExitCode
     ("argv", "expected"),
     [
         (["plan", "--site", "haiphong", "--offline"], ["--site", "haiphong", "plan", "--offline"]),
-        (["plan", "--offline", "--site=haiphong", "-o", "json"], ["--site=haiphong", "-o", "json", "plan", "--offline"]),
+        (
+            ["plan", "--offline", "--site=haiphong", "-o", "json"],
+            ["--site=haiphong", "-o", "json", "plan", "--offline"],
+        ),
         (["manifest", "validate", "--debug", "x.yaml"], ["--debug", "manifest", "validate", "x.yaml"]),
         (["manifest", "validate", "--", "--site"], ["manifest", "validate", "--", "--site"]),
         (["--lang", "vi", "capacity"], ["--lang", "vi", "capacity"]),

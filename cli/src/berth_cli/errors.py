@@ -45,9 +45,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.extend(args[i:])
             break
         name = arg.split("=", 1)[0]
-        if arg in _GLOBAL_FLAGS:
-            front.append(arg)
-        elif name in _GLOBAL_WITH_VALUE and "=" in arg:
+        if arg in _GLOBAL_FLAGS or (name in _GLOBAL_WITH_VALUE and "=" in arg):
             front.append(arg)
         elif arg in _GLOBAL_WITH_VALUE and i + 1 < len(args):
             front.extend(args[i : i + 2])

@@ -10,8 +10,8 @@ import sys
 
 import typer
 
-from berth_cli.context import OPTIONS, default_lang
 from berth_cli.commands import register
+from berth_cli.context import OPTIONS, default_lang
 
 app = typer.Typer(
     name="berth",
@@ -35,7 +35,9 @@ def _global(
     site: str = typer.Option("aio", "--site", envvar="BERTH_SITE", help="Site under inventory/<site>/."),
     output: str = typer.Option("text", "--output", "-o", envvar="BERTH_OUTPUT", help="text or json."),
     lang: str = typer.Option(None, "--lang", envvar="BERTH_LANG", help="vi or en (default from LANG)."),
-    debug: bool = typer.Option(False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."),
+    debug: bool = typer.Option(
+        False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."
+    ),
     version: bool = typer.Option(
         False, "--version", is_eager=True, callback=_print_version, help="Print berth's version and exit."
     ),

@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from berth_cli.commands import capacity, cloud, hosts, manifest, plan
+    from berth_cli.commands import audit, capacity, cloud, hosts, manifest, plan
 
-    for module in (cloud, hosts, manifest, plan, capacity):
+    for module in (cloud, hosts, manifest, plan, capacity, audit):
         module.register(app)
