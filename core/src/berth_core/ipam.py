@@ -1,0 +1,229 @@
+"""IPAM: deterministic first-fit allocation of tenant subnets from the site's address pools.
+
+Inputs: the pools, the networks requested (a prefix length, or an explicit CIDR), the ledger of previous
+allocations ((tenant, network) -> CIDR, kept in the state directory) and prefixes taken otherwise (the
+external network, subnets seen in the cloud). Existing allocations never move: a network keeps its CIDR as
+long as its request is unchanged, whatever tenants are added. New ones are allocated in (slug, network)
+order, lowest free aligned block first, so the same input always gives the same output.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from berth_core.errors import Location, Problem
+from berth_core.site import AddressPool
+
+LedgerKey = tuple[str, str]  # (tenant slug, network name)
+LEDGER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class NetworkRequest:
+    slug: str
+    network: str
+    prefix_length: int | None = None
+    cidr: IPv4Network | None = None
+    location: Location = field(
+        default_factory=Location
+    )  # where the manifest asked (spec.networks[i].cidr / .prefixLength)
+
+    @property
+    def key(self) -> LedgerKey:
+        return (self.slug, self.network)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Previous allocations, persisted as JSON (`ipam.json` in the site's state directory)."""
+
+    entries: Mapping[LedgerKey, IPv4Network] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        allocations = {f"{s}/{n}": str(c) for (s, n), c in sorted(self.entries.items())}
+        return (
+            json.dumps({"version": LEDGER_VERSION, "allocations": allocations}, indent=2, sort_keys=True)
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Ledger:
+        """Parse a ledger; raises ValueError with what is wrong (the caller locates it)."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != LEDGER_VERSION:
+            raise ValueError(f"not an IPAM ledger of version {LEDGER_VERSION}")
+        raw = data.get("allocations")
+        if not isinstance(raw, dict):
+            raise ValueError("allocations must be a mapping")
+        entries: dict[LedgerKey, IPv4Network] = {}
+        for key, cidr in raw.items():
+            slug, sep, network = str(key).partition("/")
+            if not sep:
+                raise ValueError(f"key {key!r} is not <tenant>/<network>")
+            entries[(slug, network)] = IPv4Network(str(cidr))
+        return cls(entries)
+
+
+class _Taken:
+    """Disjoint, sorted integer intervals of taken addresses: O(log n) overlap checks."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, end) - 1
+        return i >= 0 and self.ends[i] >= start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        if i > 0 and self.ends[i - 1] >= start - 1:
+            i -= 1
+            start = self.starts[i]
+            end = max(end, self.ends[i])
+        j = i
+        while j < len(self.starts) and self.starts[j] <= end + 1:
+            end = max(end, self.ends[j])
+            j += 1
+        self.starts[i:j] = [start]
+        self.ends[i:j] = [end]
+
+    def first_fit(self, low: int, high: int, size: int) -> int | None:
+        """Lowest size-aligned block of `size` addresses within [low, high] that is free."""
+        candidate = -(-low // size) * size
+        while candidate + size - 1 <= high:
+            i = bisect_right(self.starts, candidate + size - 1) - 1
+            if i < 0 or self.ends[i] < candidate:
+                return candidate
+            candidate = -(-(self.ends[i] + 1) // size) * size
+        return None
+
+
+def _span(net: IPv4Network) -> tuple[int, int]:
+    return int(net.network_address), int(net.broadcast_address)
+
+
+def _pool_of(pools: Sequence[AddressPool], cidr: IPv4Network) -> AddressPool | None:
+    return next((p for p in pools if cidr.subnet_of(p.cidr)), None)
+
+
+class _Allocator:
+    """One allocation run: what is taken, by whom, and the low-water mark per (pool, block size)."""
+
+    def __init__(self, pools: Sequence[AddressPool]) -> None:
+        self.pools = pools
+        self.taken = _Taken()
+        self.owners: dict[str, IPv4Network] = {}  # label -> prefix, to name the other side of an overlap
+        self.result: dict[LedgerKey, IPv4Network] = {}
+        self.problems: list[Problem] = []
+        self.low_water: dict[tuple[int, int], int] = {}  # only rises: taken space only grows in a run
+
+    def take(self, label: str, cidr: IPv4Network, key: LedgerKey | None = None) -> None:
+        self.taken.add(*_span(cidr))
+        self.owners[label] = cidr
+        if key is not None:
+            self.result[key] = cidr
+
+    def keep(self, req: NetworkRequest, cidr: IPv4Network) -> None:
+        """A previous allocation whose request is unchanged stays where it is."""
+        unchanged = req.cidr == cidr if req.cidr is not None else req.prefix_length == cidr.prefixlen
+        if unchanged and _pool_of(self.pools, cidr) is not None and not self.taken.overlaps(*_span(cidr)):
+            self.take(f"{req.slug}/{req.network}", cidr, req.key)
+
+    def place_explicit(self, req: NetworkRequest, cidr: IPv4Network) -> None:
+        if _pool_of(self.pools, cidr) is None:
+            pools = ", ".join(str(p.cidr) for p in self.pools)
+            self.problems.append(
+                Problem(req.location, "ipam.outside-pool", {"cidr": str(cidr), "pools": pools})
+            )
+        elif self.taken.overlaps(*_span(cidr)):
+            other = next(label for label, p in sorted(self.owners.items()) if p.overlaps(cidr))
+            params = {"cidr": str(cidr), "other": other, "otherCidr": str(self.owners[other])}
+            self.problems.append(Problem(req.location, "ipam.overlap", params))
+        else:
+            self.take(f"{req.slug}/{req.network}", cidr, req.key)
+
+    def place_sized(self, req: NetworkRequest, prefix_length: int) -> None:
+        size = 2 ** (32 - prefix_length)
+        fitting = [
+            (i, p)
+            for i, p in enumerate(self.pools)
+            if p.min_prefix_length <= prefix_length <= p.max_prefix_length
+        ]
+        if not fitting:
+            self.problems.append(
+                Problem(req.location, "ipam.prefix-out-of-range", {"prefixLength": prefix_length})
+            )
+            return
+        for i, pool in fitting:
+            low, high = _span(pool.cidr)
+            start = self.taken.first_fit(max(low, self.low_water.get((i, size), low)), high, size)
+            if start is None:
+                self.low_water[(i, size)] = high + 1
+                continue
+            self.low_water[(i, size)] = start + size
+            self.take(f"{req.slug}/{req.network}", IPv4Network((start, prefix_length)), req.key)
+            return
+        pools = ", ".join(str(p.cidr) for _, p in fitting)
+        self.problems.append(
+            Problem(req.location, "ipam.exhausted", {"prefixLength": prefix_length, "pools": pools})
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    allocations: Mapping[LedgerKey, IPv4Network]  # one per request that could be served
+    ledger: Ledger  # what to persist after apply: kept entries of absent tenants + these allocations
+    problems: tuple[Problem, ...]
+
+
+def allocate(
+    pools: Sequence[AddressPool],
+    requests: Iterable[NetworkRequest],
+    ledger: Ledger | None = None,
+    *,
+    reserved: Mapping[str, IPv4Network] | None = None,
+    present_tenants: Iterable[str] | None = None,
+) -> Allocation:
+    """Serve every request or say why not (Problems located at the request).
+
+    `reserved` names prefixes nobody may take (label -> prefix, e.g. "external network").
+    `present_tenants` are the tenants whose manifests are being planned (default: those requesting);
+    their ledger entries for networks no longer requested are released, other tenants' entries stay taken.
+    """
+    entries = dict(sorted((ledger or Ledger()).entries.items()))
+    reqs = sorted(requests, key=lambda r: r.key)
+    present = {r.slug for r in reqs} if present_tenants is None else set(present_tenants)
+    wanted = {r.key: r for r in reqs}
+    run = _Allocator(pools)
+    for label, prefix in sorted((reserved or {}).items()):
+        run.take(label, prefix)
+    kept = {k: v for k, v in entries.items() if k[0] not in present}
+    for (slug, net), cidr in kept.items():
+        run.take(f"{slug}/{net}", cidr)
+    # order matters: unchanged allocations first, then explicit CIDRs, then first fit for the rest
+    for key, cidr in entries.items():
+        if key in wanted and key[0] in present:
+            run.keep(wanted[key], cidr)
+    for req in reqs:
+        if req.cidr is not None and req.key not in run.result:
+            run.place_explicit(req, req.cidr)
+    for req in reqs:
+        if req.prefix_length is not None and req.key not in run.result:
+            run.place_sized(req, req.prefix_length)
+    new_ledger = Ledger(dict(sorted({**kept, **run.result}.items())))
+    return Allocation(dict(sorted(run.result.items())), new_ledger, tuple(run.problems))
+
+
+def gateway(cidr: IPv4Network) -> IPv4Address:
+    """The subnet's gateway: its first host address (the router interface sits there)."""
+    return cidr.network_address + 1
+
+
+def allocation_range(cidr: IPv4Network) -> tuple[IPv4Address, IPv4Address]:
+    """DHCP/port allocation range: every host address after the gateway."""
+    return cidr.network_address + 2, cidr.broadcast_address - 1

@@ -1,0 +1,179 @@
+"""The planning pipeline: validated manifests + site + state -> quotas, admission, addresses, Plan.
+
+Pure orchestration of quota, admission, ipam, desired and plan; the CLI (and later the exporter and the
+engines) call it with what they loaded or observed. Problems from every tenant are gathered before
+raising, so one run shows all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Protocol
+
+from berth_core.admission import AdmissionReport, Commitment, admit, merge
+from berth_core.capacity import CapacitySnapshot, snapshot_from_site
+from berth_core.desired import TenantInput, build_desired
+from berth_core.errors import Location, ManifestInvalid, Problem
+from berth_core.ipam import Allocation, Ledger, NetworkRequest, allocate
+from berth_core.manifest import TenantManifest
+from berth_core.plan import Plan, make_plan
+from berth_core.quota import Locate, ResolvedQuota, check_quota_classes, resolve_quota
+from berth_core.site import Site
+from berth_core.state import DesiredState, ObservedState
+
+
+class LocatedManifest(Protocol):
+    """What berth_core.loader.LoadedManifest offers: the model and a way to locate its fields."""
+
+    @property
+    def manifest(self) -> TenantManifest: ...
+
+    def locate(self, field_path: str) -> Location: ...
+
+
+def _field_only(path: str) -> Location:
+    return Location(field=path)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    site: Site
+    manifests: Sequence[LocatedManifest]
+    ledger: Ledger = field(default_factory=Ledger)
+    observed: ObservedState = field(default_factory=ObservedState)
+    snapshot: CapacitySnapshot | None = None  # None: the capacity cloud.yml declares
+    override_reason: str | None = None
+    locate_site: Locate = _field_only
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: Plan
+    admission: AdmissionReport
+    allocation: Allocation
+    desired: DesiredState
+    quotas: Mapping[str, ResolvedQuota]
+
+
+def resolve_quotas(
+    manifests: Sequence[LocatedManifest], site: Site, locate_site: Locate = _field_only
+) -> dict[str, ResolvedQuota]:
+    """Every tenant's complete quota; all problems of all tenants (and the site's classes) in one raise."""
+    site_problems = check_quota_classes(site, locate_site)
+    if site_problems:
+        raise ManifestInvalid(site_problems)
+    quotas: dict[str, ResolvedQuota] = {}
+    problems: list[Problem] = []
+    for loaded in manifests:
+        try:
+            quotas[loaded.manifest.slug] = resolve_quota(
+                loaded.manifest.spec.quota, site, locate=loaded.locate, locate_site=locate_site
+            )
+        except ManifestInvalid as invalid:
+            problems.extend(invalid.problems)
+    if problems:
+        raise ManifestInvalid(problems)
+    return quotas
+
+
+def commitments_from_state(observed: ObservedState) -> list[Commitment]:
+    """Quota already promised, as the cloud holds it: quota/<slug> values with their project's agency."""
+    out: list[Commitment] = []
+    for key, res in observed.resources.items():
+        if not key.startswith("quota/"):
+            continue
+        project = observed.resources.get(f"project/{res.tenant}")
+        agency = str(project.attrs.get("agency", "")) if project is not None else ""
+        values = res.attrs.get("values", {})
+        out.append(Commitment(res.tenant, agency or "?", {k: int(v) for k, v in dict(values).items()}))
+    return out
+
+
+def assess(inputs: PlanInputs, quotas: Mapping[str, ResolvedQuota] | None = None) -> AdmissionReport:
+    """Admission of the manifests' quotas against the site's (or a live) capacity."""
+    if quotas is None:
+        quotas = resolve_quotas(inputs.manifests, inputs.site, inputs.locate_site)
+    planned = [
+        Commitment(m.manifest.slug, m.manifest.metadata.agency, quotas[m.manifest.slug].as_dict())
+        for m in inputs.manifests
+    ]
+    before = commitments_from_state(inputs.observed)
+    snapshot = inputs.snapshot or snapshot_from_site(inputs.site)
+    return admit(
+        snapshot,
+        inputs.site.spec.capacity,
+        before,
+        merge(before, planned),
+        override_reason=inputs.override_reason,
+    )
+
+
+def network_requests(manifests: Sequence[LocatedManifest]) -> list[NetworkRequest]:
+    out: list[NetworkRequest] = []
+    for loaded in manifests:
+        m = loaded.manifest
+        for i, net in enumerate(m.spec.networks):
+            where = "cidr" if net.cidr is not None else "prefixLength"
+            out.append(
+                NetworkRequest(
+                    m.slug,
+                    net.name,
+                    net.prefix_length,
+                    net.cidr,
+                    loaded.locate(f"spec.networks[{i}].{where}"),
+                )
+            )
+    return out
+
+
+def _observed_subnets(observed: ObservedState) -> dict[tuple[str, str], IPv4Network]:
+    out: dict[tuple[str, str], IPv4Network] = {}
+    for key, res in observed.resources.items():
+        if key.startswith("subnet/") and isinstance(res.attrs.get("cidr"), str):
+            _, slug, net = key.split("/", 2)
+            out[(slug, net)] = IPv4Network(res.attrs["cidr"])
+    return out
+
+
+def allocate_addresses(inputs: PlanInputs) -> Allocation:
+    """IPAM with the ledger, corrected by what the cloud really holds (observed subnets win)."""
+    requests = network_requests(inputs.manifests)
+    ledger = Ledger({**inputs.ledger.entries, **_observed_subnets(inputs.observed)})
+    ext = inputs.site.spec.external_network
+    return allocate(
+        inputs.site.spec.address_pools,
+        requests,
+        ledger,
+        reserved={f"external network {ext.name}": ext.cidr},
+        present_tenants=[m.manifest.slug for m in inputs.manifests],
+    )
+
+
+def plan_tenants(inputs: PlanInputs) -> PlanOutcome:
+    """Resolve, allocate, admit and diff. Raises ManifestInvalid for quota or address problems.
+
+    A capacity refusal does not raise: the outcome carries the report, and the caller shows it
+    before failing (exit 4), so the operator sees why.
+    """
+    quotas = resolve_quotas(inputs.manifests, inputs.site, inputs.locate_site)
+    allocation = allocate_addresses(inputs)
+    if allocation.problems:
+        raise ManifestInvalid(list(allocation.problems))
+    report = assess(inputs, quotas)
+    tenants = [
+        TenantInput(
+            m.manifest,
+            quotas[m.manifest.slug],
+            {
+                net.name: allocation.allocations[(m.manifest.slug, net.name)]
+                for net in m.manifest.spec.networks
+            },
+        )
+        for m in inputs.manifests
+    ]
+    desired = build_desired(inputs.site, tenants)
+    ledger = {f"{s}/{n}": str(c) for (s, n), c in allocation.ledger.entries.items()}
+    plan = make_plan(inputs.site.name, desired, inputs.observed, ipam=ledger, admission=report.to_dict())
+    return PlanOutcome(plan, report, allocation, desired, quotas)
