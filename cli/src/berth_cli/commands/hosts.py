@@ -1,10 +1,194 @@
-"""`berth hosts ...` commands."""
+"""`berth hosts check|trust|facts`: SSH preflight of a site's hosts (paramiko is imported only in the bodies)."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-group = typer.Typer(help="hosts commands.", no_args_is_help=True)
+from berth_cli.context import OPTIONS
+
+group = typer.Typer(
+    help="Check the data-centre hosts before a deploy: preflight, host keys, measured capacity.",
+    no_args_is_help=True,
+)
+
+_LIMIT = typer.Option(None, "--limit", "-l", help="Comma-separated hosts, groups or patterns (as Ansible's).")
+_TIMEOUT = typer.Option(15.0, "--timeout", min=0.5, help="Seconds per host, from connect to the probe's end.")
+_HOSTS = typer.Argument(..., help="Inventory host names or groups whose keys to record.")
+_PARALLEL = typer.Option(16, "--parallel", min=1, max=256, help="Hosts checked at the same time.")
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False)
+
+
+@group.command("check")
+def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARALLEL) -> None:
+    """Check every host (or --limit): reachability, host key, auth, OS, CPU, RAM, disk, time, ports, MTU, DNS."""
+    from berth_cli.preflight.check import run_site
+    from berth_cli.preflight.render import as_json, print_text, summary_line
+    from berth_core.errors import PreflightFailed
+
+    progress = _console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
+    _, reports = run_site(
+        OPTIONS.site,
+        OPTIONS.site_dir,
+        OPTIONS.root,
+        limit,
+        timeout=timeout,
+        parallel=parallel,
+        console=progress,
+    )
+    if OPTIONS.output == "json":
+        print(as_json(OPTIONS.site, reports))
+    else:
+        print_text(_console(), OPTIONS.site, reports)
+    if any(r.status == "fail" for r in reports):
+        raise PreflightFailed(
+            summary_line(OPTIONS.site, reports),
+            hint="Each failure above says what to do; re-run the check after fixing.",
+        )
+
+
+@group.command("trust")
+def trust(
+    hosts: list[str] = _HOSTS,
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Record without asking (after checking fingerprints)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace a recorded key that changed (re-installed host)."
+    ),
+    timeout: float = _TIMEOUT,
+) -> None:
+    """Show the keys hosts offer and record them in inventory/<site>/known_hosts, only on confirmation."""
+    from berth_cli.preflight.inventory import load_inventory
+    from berth_cli.preflight.trust import offered_key, record
+    from berth_core.errors import PreflightFailed, UsageError
+
+    inv = load_inventory(OPTIONS.site_dir, OPTIONS.root)
+    selected = [h for h in inv.select(",".join(hosts)) if h.connection != "local"]
+    if not selected:
+        raise UsageError("no SSH host selected: hosts with ansible_connection local need no host key")
+    out = sys.stdout if OPTIONS.output == "text" else sys.stderr
+    offers, refused = [], []
+    for host in selected:
+        try:
+            offer = offered_key(host, inv.known_hosts, timeout)
+        except (OSError, EOFError, Exception) as exc:
+            raise PreflightFailed(
+                f"{host.name} ({host.address}:{host.port}): cannot fetch its host key: "
+                f"{exc or type(exc).__name__}",
+                hint=f"berth hosts check --site {OPTIONS.site} --limit {host.name} says why.",
+            ) from exc
+        line = f"{host.name} ({host.address}:{host.port}) offers {offer.key.get_name()} {offer.fingerprint}"
+        if offer.state == "same":
+            print(f"{line}: already trusted", file=out)
+            continue
+        if offer.state == "changed":
+            print(f"{line}\n  CHANGED: known_hosts has {offer.recorded}", file=out)
+            if not replace:
+                refused.append(host.name)
+                continue
+        else:
+            print(f"{line}: new", file=out)
+        offers.append(offer)
+    if refused:
+        raise PreflightFailed(
+            f"host key changed for {', '.join(refused)}; nothing recorded",
+            hint="Verify the new fingerprint on the host's console (ssh-keygen -lf "
+            "/etc/ssh/ssh_host_ed25519_key.pub); if it matches, re-run with --replace.",
+        )
+    if not offers:
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "not recording host keys without confirmation",
+                hint="Compare the fingerprints above with the hosts' consoles, then pass --yes.",
+            )
+        typer.confirm(f"Record {len(offers)} key(s) in {inv.known_hosts}?", abort=True)
+    record(inv.known_hosts, offers)
+    print(f"recorded {len(offers)} key(s) in {inv.known_hosts}", file=out)
+    if OPTIONS.output == "json":
+        import json
+
+        print(
+            json.dumps(
+                {
+                    "recorded": [
+                        {
+                            "host": o.host.name,
+                            "names": list(o.names),
+                            "type": o.key.get_name(),
+                            "fingerprint": o.fingerprint,
+                        }
+                        for o in offers
+                    ]
+                },
+                indent=2,
+            )
+        )
+
+
+@group.command("facts")
+def facts(
+    limit: str = typer.Option("computes", "--limit", "-l", help="Hosts to measure (default: computes)."),
+    timeout: float = _TIMEOUT,
+    parallel: int = _PARALLEL,
+) -> None:
+    """Measure cores, RAM and disk of compute hosts; compare with cloud.yml; save .berth/<site>/facts.json."""
+    import json
+
+    from berth_cli.preflight.check import run_site
+    from berth_cli.preflight.facts import load_site, snapshot, write_snapshot
+    from berth_core.errors import PreflightFailed
+
+    site = load_site(OPTIONS.cloud_yml)
+    progress = _console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
+    _, reports = run_site(
+        OPTIONS.site,
+        OPTIONS.site_dir,
+        OPTIONS.root,
+        limit,
+        timeout=timeout,
+        parallel=parallel,
+        console=progress,
+    )
+    doc = snapshot(site, reports)
+    path = write_snapshot(OPTIONS.state_dir, doc)
+    if OPTIONS.output == "json":
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_facts(doc, str(path))
+    if doc["unmeasured"]:
+        raise PreflightFailed(
+            f"could not measure {', '.join(doc['unmeasured'])}",
+            hint=f"berth hosts check --site {OPTIONS.site} shows why.",
+        )
+
+
+def _print_facts(doc: dict, path: str) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    table = Table(title=f"Compute capacity: site {doc['site']} (declared / measured)")
+    for column in ("host", "zone", "vcpus", "RAM MiB", "disk GiB"):
+        table.add_column(column, justify="left" if column in ("host", "zone") else "right")
+    for row in doc["hosts"]:
+        d, m = row["declared"] or {}, row["measured"] or {}
+        table.add_row(
+            row["name"],
+            row["zone"] or "-",
+            *(f"{d.get(k, '-')} / {m.get(k, '-')}" for k in ("vcpus", "ramMiB", "diskGiB")),
+        )
+    console = _console()
+    console.print(table)
+    for mismatch in doc["mismatches"]:
+        console.print(f"mismatch: {mismatch}", soft_wrap=True)
+    console.print(f"snapshot written to {path}")
 
 
 def register(app: typer.Typer) -> None:

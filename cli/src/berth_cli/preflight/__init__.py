@@ -1,0 +1,1 @@
+"""Host preflight over SSH (paramiko) or locally. Import submodules lazily: several pull in paramiko."""

@@ -1,0 +1,41 @@
+"""One preflight run for a site: load its inventory, validate requirements up front, check the hosts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from berth_cli.preflight.inventory import Inventory, load_inventory
+from berth_cli.preflight.runner import HostReport, run_checks
+
+DEFAULT_TIMEOUT = 15.0  # seconds per host, connection to last byte of the probe
+DEFAULT_PARALLEL = 16
+
+
+def run_site(
+    site: str,
+    site_dir: Path,
+    root: Path,
+    limit: str | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    parallel: int = DEFAULT_PARALLEL,
+    console: Console | None = None,
+) -> tuple[Inventory, list[HostReport]]:
+    inv = load_inventory(site_dir, root)
+    hosts = inv.select(limit)
+    for host in hosts:  # a typo in a preflight.yml is refused before any host is contacted
+        inv.requirements(host)
+    if console is None:
+        return inv, run_checks(inv, hosts, site, timeout=timeout, parallel=parallel)
+    done = 0
+    with console.status(f"checking {len(hosts)} host(s) of {site}") as status:
+
+        def progress(report: HostReport) -> None:
+            nonlocal done
+            done += 1
+            status.update(f"checked {done}/{len(hosts)} host(s) of {site} (last: {report.host.name})")
+
+        reports = run_checks(inv, hosts, site, timeout=timeout, parallel=parallel, on_done=progress)
+    return inv, reports
