@@ -1,0 +1,59 @@
+"""Fixtures for the Pulumi mock tests: a clean mock runtime per test and the example desired state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import settings
+
+from berth_core.loader import load_manifests, load_site
+from berth_core.planning import PlanInputs, plan_tenants
+from berth_core.state import DesiredState
+from tests.stacks.mocks import OpenStackMocks, RecordingMonitor
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = ROOT / "manifests"
+AIO = ROOT / "inventory" / "aio" / "cloud.yml"
+
+Program = Callable[[], Any]
+
+
+@pytest.fixture(scope="session")
+def example_desired() -> DesiredState:
+    """The desired state of every example manifest on the aio site, made as the offline planner makes it."""
+    outcome = plan_tenants(PlanInputs(load_site(AIO), load_manifests([MANIFESTS])))
+    return outcome.desired
+
+
+@pytest.fixture(scope="session")
+def example_slugs(example_desired: DesiredState) -> tuple[str, ...]:
+    return example_desired.tenants
+
+
+@pytest.fixture
+def mocks() -> Iterator[tuple[OpenStackMocks, RecordingMonitor]]:
+    """A fresh mock runtime, and afterwards no root stack or settings left for the next test."""
+    mock = OpenStackMocks()
+    monitor = RecordingMonitor(mock)
+    pulumi.runtime.set_mocks(mock, project="berth-test", stack="test", preview=False, monitor=monitor)
+    yield mock, monitor
+    settings.reset_options()
+
+
+@pytest.fixture
+def run_program(mocks: tuple[OpenStackMocks, RecordingMonitor]) -> Callable[[Program], RecordingMonitor]:
+    """Run a Pulumi program under the mocks until every registration and invoke has finished."""
+
+    def run(program: Program) -> RecordingMonitor:
+        @pulumi.runtime.test
+        def body() -> Any:
+            return program()
+
+        body()
+        return mocks[1]
+
+    return run
