@@ -49,13 +49,13 @@ def test_next_pool_when_the_first_is_full_then_exhausted() -> None:
     assert str(result.allocations[("t4", "n")]) == "10.65.0.0/24"
     assert ("t6", "n") not in result.allocations
     (problem,) = result.problems
-    assert problem.code == "ipam.exhausted"
+    assert problem.code == "ipam.pool_exhausted"
     assert problem.location.file == "t6.yaml"
 
 
 def test_prefix_outside_every_pools_limits() -> None:
     result = allocate(POOLS, [sized("a", "n", 29)])
-    assert [p.code for p in result.problems] == ["ipam.prefix-out-of-range"]
+    assert [p.code for p in result.problems] == ["site.prefix_length_unavailable"]
 
 
 def test_explicit_cidr_checked_against_pools_taken_and_each_other() -> None:
@@ -67,13 +67,23 @@ def test_explicit_cidr_checked_against_pools_taken_and_each_other() -> None:
             explicit("c", "db", "192.168.0.0/24"),  # outside every pool
             explicit("d", "db", "10.64.2.128/25"),  # overlaps the reserved prefix
         ],
-        reserved={"external network public": IPv4Network("10.64.2.0/24")},
+        external={"public": IPv4Network("10.64.2.0/24")},
+        site="plantest",
     )
     codes = {p.location.file: (p.code, p.params) for p in result.problems}
-    assert codes["b.yaml"][0] == "ipam.overlap"
-    assert codes["b.yaml"][1]["other"] == "a/db"
-    assert codes["c.yaml"][0] == "ipam.outside-pool"
-    assert codes["d.yaml"][1]["other"] == "external network public"
+    assert codes["b.yaml"][0] == "site.cidr_overlap"
+    assert codes["b.yaml"][1] == {
+        "cidr": "10.64.3.64/26",
+        "other": "10.64.3.0/25",
+        "network": "db",
+        "tenant": "a",
+    }
+    assert codes["c.yaml"][0] == "site.cidr_outside_pool"
+    assert codes["d.yaml"] == (
+        "site.external_overlap",
+        {"cidr": "10.64.2.128/25", "name": "public", "external": "10.64.2.0/24"},
+    )
+    assert codes["c.yaml"][1]["site"] == "plantest"
     assert str(result.allocations[("a", "db")]) == "10.64.3.0/25"
 
 

@@ -118,8 +118,8 @@ def test_all_quota_and_address_problems_of_all_tenants_at_once() -> None:
         )
     problems = caught.value.problems
     assert [(p.code, p.location.field) for p in problems] == [
-        ("ipam.overlap", "spec.networks[0].cidr"),
-        ("ipam.outside-pool", "spec.networks[1].cidr"),
+        ("site.cidr_overlap", "spec.networks[0].cidr"),
+        ("site.cidr_outside_pool", "spec.networks[1].cidr"),
     ]
 
 

@@ -37,7 +37,7 @@ def test_unknown_class_is_located_in_the_manifest() -> None:
     with pytest.raises(ManifestInvalid) as caught:
         resolve_quota(request("huge"), site())
     (problem,) = caught.value.problems
-    assert problem.code == "quota.class-unknown"
+    assert problem.code == "site.quota_class_unknown"
     assert problem.location.field == "spec.quota.class"
     assert problem.params["name"] == "huge"
     assert "medium" in problem.params["known"]
@@ -51,7 +51,7 @@ def test_cycle_in_the_site_is_reported_for_each_class_in_it() -> None:
         }
     )
     problems = check_quota_classes(broken)
-    assert {p.code for p in problems} == {"quota.class-cycle"}
+    assert {p.code for p in problems} == {"quota.class_cycle"}
     assert {p.location.field for p in problems} == {
         "spec.quotaClasses.b.parent",
         "spec.quotaClasses.default.parent",

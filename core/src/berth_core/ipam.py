@@ -114,38 +114,43 @@ def _pool_of(pools: Sequence[AddressPool], cidr: IPv4Network) -> AddressPool | N
 class _Allocator:
     """One allocation run: what is taken, by whom, and the low-water mark per (pool, block size)."""
 
-    def __init__(self, pools: Sequence[AddressPool]) -> None:
+    def __init__(self, pools: Sequence[AddressPool], site: str) -> None:
         self.pools = pools
+        self.site = site
         self.taken = _Taken()
-        self.owners: dict[str, IPv4Network] = {}  # label -> prefix, to name the other side of an overlap
+        # (tenant, network) -> prefix, to name the other side of an overlap; tenant "" = external network
+        self.owners: dict[LedgerKey, IPv4Network] = {}
         self.result: dict[LedgerKey, IPv4Network] = {}
         self.problems: list[Problem] = []
         self.low_water: dict[tuple[int, int], int] = {}  # only rises: taken space only grows in a run
 
-    def take(self, label: str, cidr: IPv4Network, key: LedgerKey | None = None) -> None:
+    def take(self, owner: LedgerKey, cidr: IPv4Network, *, serve: bool = False) -> None:
         self.taken.add(*_span(cidr))
-        self.owners[label] = cidr
-        if key is not None:
-            self.result[key] = cidr
+        self.owners[owner] = cidr
+        if serve:
+            self.result[owner] = cidr
 
     def keep(self, req: NetworkRequest, cidr: IPv4Network) -> None:
         """A previous allocation whose request is unchanged stays where it is."""
         unchanged = req.cidr == cidr if req.cidr is not None else req.prefix_length == cidr.prefixlen
         if unchanged and _pool_of(self.pools, cidr) is not None and not self.taken.overlaps(*_span(cidr)):
-            self.take(f"{req.slug}/{req.network}", cidr, req.key)
+            self.take(req.key, cidr, serve=True)
 
     def place_explicit(self, req: NetworkRequest, cidr: IPv4Network) -> None:
         if _pool_of(self.pools, cidr) is None:
             pools = ", ".join(str(p.cidr) for p in self.pools)
-            self.problems.append(
-                Problem(req.location, "ipam.outside-pool", {"cidr": str(cidr), "pools": pools})
-            )
+            params = {"cidr": str(cidr), "site": self.site, "pools": pools}
+            self.problems.append(Problem(req.location, "site.cidr_outside_pool", params))
         elif self.taken.overlaps(*_span(cidr)):
-            other = next(label for label, p in sorted(self.owners.items()) if p.overlaps(cidr))
-            params = {"cidr": str(cidr), "other": other, "otherCidr": str(self.owners[other])}
-            self.problems.append(Problem(req.location, "ipam.overlap", params))
+            (tenant, name), other = next((o, p) for o, p in sorted(self.owners.items()) if p.overlaps(cidr))
+            if tenant:
+                params = {"cidr": str(cidr), "other": str(other), "network": name, "tenant": tenant}
+                self.problems.append(Problem(req.location, "site.cidr_overlap", params))
+            else:
+                params = {"cidr": str(cidr), "name": name, "external": str(other)}
+                self.problems.append(Problem(req.location, "site.external_overlap", params))
         else:
-            self.take(f"{req.slug}/{req.network}", cidr, req.key)
+            self.take(req.key, cidr, serve=True)
 
     def place_sized(self, req: NetworkRequest, prefix_length: int) -> None:
         size = 2 ** (32 - prefix_length)
@@ -155,9 +160,11 @@ class _Allocator:
             if p.min_prefix_length <= prefix_length <= p.max_prefix_length
         ]
         if not fitting:
-            self.problems.append(
-                Problem(req.location, "ipam.prefix-out-of-range", {"prefixLength": prefix_length})
+            limits = ", ".join(
+                f"{p.name}: /{p.min_prefix_length}../{p.max_prefix_length}" for p in self.pools
             )
+            params = {"site": self.site, "prefix": prefix_length, "limits": limits}
+            self.problems.append(Problem(req.location, "site.prefix_length_unavailable", params))
             return
         for i, pool in fitting:
             low, high = _span(pool.cidr)
@@ -166,12 +173,11 @@ class _Allocator:
                 self.low_water[(i, size)] = high + 1
                 continue
             self.low_water[(i, size)] = start + size
-            self.take(f"{req.slug}/{req.network}", IPv4Network((start, prefix_length)), req.key)
+            self.take(req.key, IPv4Network((start, prefix_length)), serve=True)
             return
         pools = ", ".join(str(p.cidr) for _, p in fitting)
-        self.problems.append(
-            Problem(req.location, "ipam.exhausted", {"prefixLength": prefix_length, "pools": pools})
-        )
+        params = {"site": self.site, "prefix": prefix_length, "pools": pools}
+        self.problems.append(Problem(req.location, "ipam.pool_exhausted", params))
 
 
 @dataclass(frozen=True)
@@ -186,12 +192,13 @@ def allocate(
     requests: Iterable[NetworkRequest],
     ledger: Ledger | None = None,
     *,
-    reserved: Mapping[str, IPv4Network] | None = None,
+    external: Mapping[str, IPv4Network] | None = None,
     present_tenants: Iterable[str] | None = None,
+    site: str = "",
 ) -> Allocation:
     """Serve every request or say why not (Problems located at the request).
 
-    `reserved` names prefixes nobody may take (label -> prefix, e.g. "external network").
+    `external` names the external network(s) (name -> prefix): nobody may take their space.
     `present_tenants` are the tenants whose manifests are being planned (default: those requesting);
     their ledger entries for networks no longer requested are released, other tenants' entries stay taken.
     """
@@ -199,12 +206,12 @@ def allocate(
     reqs = sorted(requests, key=lambda r: r.key)
     present = {r.slug for r in reqs} if present_tenants is None else set(present_tenants)
     wanted = {r.key: r for r in reqs}
-    run = _Allocator(pools)
-    for label, prefix in sorted((reserved or {}).items()):
-        run.take(label, prefix)
+    run = _Allocator(pools, site)
+    for name, prefix in sorted((external or {}).items()):
+        run.take(("", name), prefix)
     kept = {k: v for k, v in entries.items() if k[0] not in present}
-    for (slug, net), cidr in kept.items():
-        run.take(f"{slug}/{net}", cidr)
+    for owner, cidr in kept.items():
+        run.take(owner, cidr)
     # order matters: unchanged allocations first, then explicit CIDRs, then first fit for the rest
     for key, cidr in entries.items():
         if key in wanted and key[0] in present:

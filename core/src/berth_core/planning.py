@@ -146,8 +146,9 @@ def allocate_addresses(inputs: PlanInputs) -> Allocation:
         inputs.site.spec.address_pools,
         requests,
         ledger,
-        reserved={f"external network {ext.name}": ext.cidr},
+        external={ext.name: ext.cidr},
         present_tenants=[m.manifest.slug for m in inputs.manifests],
+        site=inputs.site.name,
     )
 
 

@@ -92,7 +92,7 @@ def check_quota_classes(site: Site, locate: Locate = _field_only) -> list[Proble
             problems.append(
                 Problem(
                     locate(f"spec.quotaClasses.{name}.parent"),
-                    "quota.class-cycle",
+                    "quota.class_cycle",
                     {"name": name, "chain": " -> ".join(chain)},
                 )
             )
@@ -100,8 +100,8 @@ def check_quota_classes(site: Site, locate: Locate = _field_only) -> list[Proble
         if issue == "unknown":
             problem = Problem(
                 locate(f"spec.quotaClasses.{chain[-2]}.parent"),
-                "quota.class-unknown",
-                {"name": chain[-1], "known": ", ".join(sorted(classes))},
+                "site.quota_class_unknown",
+                {"name": chain[-1], "site": site.name, "known": ", ".join(sorted(classes))},
             )
             if problem not in problems:  # every class below the broken link leads to the same place
                 problems.append(problem)
@@ -112,7 +112,7 @@ def check_quota_classes(site: Site, locate: Locate = _field_only) -> list[Proble
             problems.append(
                 Problem(
                     locate(f"spec.quotaClasses.{name}"),
-                    "quota.field-unset",
+                    "quota.field_unset",
                     {"name": name, "chain": " -> ".join(chain), "fields": ", ".join(missing)},
                 )
             )
@@ -138,8 +138,8 @@ def resolve_quota(
             [
                 Problem(
                     locate("spec.quota.class"),
-                    "quota.class-unknown",
-                    {"name": request.class_name, "known": ", ".join(sorted(classes))},
+                    "site.quota_class_unknown",
+                    {"name": request.class_name, "site": site.name, "known": ", ".join(sorted(classes))},
                 )
             ]
         )
