@@ -1,27 +1,39 @@
 """The tenant manifest an agency submits (apiVersion berth/v1, kind Tenant).
 
-Models only: structure and per-field rules. Loading (safe YAML, limits, line numbers) lives in
+Models only: structure and per-manifest rules. Loading (safe YAML, limits, line numbers) lives in
 berth_core.loader; cross-file and cross-site rules (slug uniqueness, pool membership, quota classes,
-flavor existence) live where the site is known.
+flavor existence) live in berth_core.loader / berth_core.validate, where all files and the site are known.
+
+Rule violations raise PydanticCustomError whose type is a catalogue code (berth_core.i18n) and whose
+context holds the message parameters; `at` (a field path suffix) points below the model that raised,
+and the code `berth.issues` carries several (suffix, code, params) at once.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from berth_core.model_base import Model
 from berth_core.naming import check_display_name, check_slug
 
 API_VERSION = "berth/v1"
 
+# Named so berth_core.model_errors can turn a pattern mismatch into a message an agency understands.
+AGENCY_CODE_PATTERN = r"^[A-Z][A-Z0-9-]{1,15}$"
+RESOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+PRINCIPAL_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+FLAVOR_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
 Slug = Annotated[str, AfterValidator(check_slug)]
 DisplayName = Annotated[str, AfterValidator(check_display_name)]
-AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
-ResourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+AgencyCode = Annotated[str, Field(pattern=AGENCY_CODE_PATTERN)]
+ResourceName = Annotated[str, Field(pattern=RESOURCE_NAME_PATTERN)]
+FlavorName = Annotated[str, Field(pattern=FLAVOR_NAME_PATTERN)]
 QuotaInt = Annotated[int, Field(ge=-1, strict=True)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PORTS = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
@@ -29,8 +41,38 @@ _PORTS = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 
 def _check_email(value: str) -> str:
     if not _EMAIL.match(value):
-        raise ValueError("not an e-mail address")
+        raise PydanticCustomError("value.email", "not an e-mail address: {got}", {"got": value})
     return value
+
+
+def _network_address_only(value: object) -> object:
+    """`10.64.9.7/24` is a host, not a network: say so precisely instead of pydantic's vague error."""
+    if isinstance(value, str):
+        try:
+            network = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            return value  # not an address at all: pydantic reports ip_v4_network
+        if network.with_prefixlen != value:
+            raise PydanticCustomError(
+                "network.host_bits", "{got} has host bits set", {"got": value, "network": str(network)}
+            )
+    return value
+
+
+def _ports_text(value: object) -> object:
+    return str(value) if type(value) is int else value  # `ports: 443` is as natural as `ports: "443"`
+
+
+def _check_ports(value: str) -> str:
+    match = _PORTS.match(value)
+    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, -1)
+    if not (1 <= low <= high <= 65535):
+        raise PydanticCustomError("rule.ports_range", "bad ports {got}", {"got": value})
+    return value
+
+
+Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_network_address_only)]
+Ports = Annotated[str, BeforeValidator(_ports_text), AfterValidator(_check_ports)]
 
 
 class Contact(Model):
@@ -76,7 +118,7 @@ class QuotaValues(Model):
 
 
 class QuotaRequest(Model):
-    class_name: str = Field(alias="class", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    class_name: str = Field(alias="class", pattern=RESOURCE_NAME_PATTERN)
     overrides: QuotaValues = QuotaValues()
 
 
@@ -85,27 +127,14 @@ class NetworkSpec(Model):
 
     name: ResourceName
     prefix_length: int | None = Field(default=None, ge=16, le=29)
-    cidr: ipaddress.IPv4Network | None = None
+    cidr: Network | None = None
     dns_nameservers: tuple[ipaddress.IPv4Address, ...] = ()
     description: str | None = Field(default=None, max_length=255)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _strict_cidr(cls, data: object) -> object:
-        # ip_network("10.0.0.1/24") would raise a vague error; say it is not a network address.
-        if isinstance(data, dict) and isinstance(data.get("cidr"), str):
-            try:
-                ipaddress.IPv4Network(data["cidr"], strict=False)
-            except ValueError:
-                return data
-            if ipaddress.IPv4Network(data["cidr"], strict=False).with_prefixlen != data["cidr"]:
-                raise ValueError(f"cidr {data['cidr']} has host bits set")
-        return data
 
     @model_validator(mode="after")
     def _one_of(self) -> NetworkSpec:
         if (self.prefix_length is None) == (self.cidr is None):
-            raise ValueError("give exactly one of prefixLength or cidr")
+            raise PydanticCustomError("network.one_of", "give exactly one of prefixLength or cidr")
         return self
 
 
@@ -116,32 +145,32 @@ class RouterSpec(Model):
 class SecurityGroupRule(Model):
     direction: Literal["ingress", "egress"]
     protocol: Literal["tcp", "udp", "icmp", "any"] = "tcp"
-    ports: str | None = None  # "443" or "8000-8080"; tcp/udp only
-    remote: ipaddress.IPv4Network | None = None  # a CIDR
+    ports: Ports | None = None  # "443" or "8000-8080"; tcp/udp only
+    remote: Network | None = None  # a CIDR
     remote_group: ResourceName | None = None  # another security group of the same tenant
     description: str | None = Field(default=None, max_length=255)
 
     @model_validator(mode="after")
     def _coherent(self) -> SecurityGroupRule:
         if self.remote is not None and self.remote_group is not None:
-            raise ValueError("give at most one of remote or remoteGroup")
-        if self.ports is not None:
-            if self.protocol not in ("tcp", "udp"):
-                raise ValueError("ports apply to tcp and udp only")
-            low, high = self.port_range
-            if not (1 <= low <= high <= 65535):
-                raise ValueError(f"ports {self.ports!r} must be N or N-M within 1..65535, N <= M")
+            raise PydanticCustomError(
+                "rule.remote_one_of", "give at most one of remote or remoteGroup", {"at": ("remoteGroup",)}
+            )
+        if self.ports is not None and self.protocol not in ("tcp", "udp"):
+            raise PydanticCustomError(
+                "rule.ports_protocol",
+                "ports apply to tcp and udp only",
+                {"at": ("ports",), "protocol": self.protocol},
+            )
         return self
 
     @property
     def port_range(self) -> tuple[int, int]:
+        """(low, high) of `ports`; (0, 0) when the rule has none (all ports, or not tcp/udp)."""
         if self.ports is None:
             return (0, 0)
-        match = _PORTS.match(self.ports)
-        if not match:
-            return (0, -1)
-        low = int(match.group(1))
-        return (low, int(match.group(2) or low))
+        low, _, high = self.ports.partition("-")
+        return (int(low), int(high or low))
 
 
 class SecurityGroupSpec(Model):
@@ -154,19 +183,35 @@ MemberRole = Literal["member", "reader"]  # never admin: an agency cannot grant 
 
 
 class Member(Model):
-    user: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
-    group: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
+    user: str | None = Field(default=None, pattern=PRINCIPAL_PATTERN)
+    group: str | None = Field(default=None, pattern=PRINCIPAL_PATTERN)
     role: MemberRole
 
     @model_validator(mode="after")
     def _one_of(self) -> Member:
         if (self.user is None) == (self.group is None):
-            raise ValueError("give exactly one of user or group")
+            raise PydanticCustomError("member.one_of", "give exactly one of user or group")
         return self
 
     @property
     def principal(self) -> tuple[str, str]:
         return ("user", self.user) if self.user is not None else ("group", self.group or "")
+
+
+Issue = tuple[tuple[str | int, ...], str, dict[str, Any]]  # (field path below the model, code, params)
+
+
+def _duplicates(what: str, names: list[str], field: str | None = "name") -> list[Issue]:
+    """Each repeated name, reported where it is repeated (`field` of the item, or the item itself)."""
+    first: dict[str, int] = {}
+    issues: list[Issue] = []
+    for index, name in enumerate(names):
+        if name in first:
+            path = (what, index, field) if field else (what, index)
+            issues.append((path, "spec.duplicate_name", {"name": name, "first": first[name]}))
+        else:
+            first[name] = index
+    return issues
 
 
 class TenantSpec(Model):
@@ -175,24 +220,32 @@ class TenantSpec(Model):
     router: RouterSpec | None = None
     security_groups: tuple[SecurityGroupSpec, ...] = ()
     members: tuple[Member, ...] = ()
-    flavors: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")], ...] = ()
+    flavors: tuple[FlavorName, ...] = ()
 
     @model_validator(mode="after")
     def _unique_names(self) -> TenantSpec:
-        for what, names in (
-            ("networks", [n.name for n in self.networks]),
-            ("securityGroups", [g.name for g in self.security_groups]),
-            ("flavors", list(self.flavors)),
-            ("members", [f"{m.principal[0]}:{m.principal[1]}" for m in self.members]),
-        ):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"{what}: duplicate name(s) {', '.join(dupes)}")
+        # every cross-item problem at once, each at its own path
+        issues = [
+            *_duplicates("networks", [n.name for n in self.networks]),
+            *_duplicates("securityGroups", [g.name for g in self.security_groups]),
+            *_duplicates("flavors", list(self.flavors), None),
+            *_duplicates("members", [":".join(m.principal) for m in self.members], None),
+        ]
         groups = {g.name for g in self.security_groups}
-        for sg in self.security_groups:
-            for rule in sg.rules:
+        for i, sg in enumerate(self.security_groups):
+            for j, rule in enumerate(sg.rules):
                 if rule.remote_group is not None and rule.remote_group not in groups:
-                    raise ValueError(f"securityGroups {sg.name}: remoteGroup {rule.remote_group} is not defined")
+                    issues.append(
+                        (
+                            ("securityGroups", i, "rules", j, "remoteGroup"),
+                            "spec.remote_group_undefined",
+                            {"name": rule.remote_group, "defined": ", ".join(sorted(groups))},
+                        )
+                    )
+        if issues:
+            raise PydanticCustomError(
+                "berth.issues", "{count} problems", {"issues": issues, "count": len(issues)}
+            )
         return self
 
 

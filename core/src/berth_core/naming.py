@@ -1,25 +1,43 @@
-"""Naming rules: tenant slugs and display names (Vietnamese names must round-trip)."""
+"""Naming rules: tenant slugs and display names (Vietnamese names must round-trip).
+
+Validators raise PydanticCustomError with a catalogue code (see berth_core.i18n) so the message can be
+shown in Vietnamese or English; PydanticCustomError is a ValueError for callers outside pydantic.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from pydantic_core import PydanticCustomError
+
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
+SLUG_MAX = 40
+DISPLAY_NAME_MAX = 128
+_NOT_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
 def suggest_slug(text: str) -> str:
-    """An ASCII slug for any (Vietnamese) name: 'Sở Y tế' -> 'so-y-te'. đ/Đ do not decompose in NFD."""
+    """An ASCII slug for any (Vietnamese) name: 'Sở Y tế' -> 'so-y-te', or '' when none can be made.
+
+    đ/Đ have no decomposition in Unicode, so they are mapped by hand before stripping the accents.
+    """
     text = text.replace("đ", "d").replace("Đ", "D")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
+    slug = _NOT_SLUG_CHARS.sub("-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
+    return slug if SLUG_RE.match(slug) else ""
 
 
 def check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
         hint = suggest_slug(value)
-        suffix = f" (try {hint!r})" if hint and hint != value and SLUG_RE.match(hint) else ""
-        raise ValueError(f"slug {value!r} must be 3..40 of a-z, 0-9 and '-', not starting or ending with '-'{suffix}")
+        if hint and hint != value:
+            raise PydanticCustomError(
+                "slug.invalid.suggest",
+                "invalid slug {value}, try {suggestion}",
+                {"value": value, "suggestion": hint},
+            )
+        raise PydanticCustomError("slug.invalid", "invalid slug {value}", {"value": value})
     return value
 
 
@@ -30,8 +48,8 @@ def check_display_name(value: str) -> str:
     """Refuse control and zero-width characters; store NFC so 'ở' is one code point whatever the editor wrote."""
     bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in _FORBIDDEN_CATEGORIES})
     if bad:
-        raise ValueError(f"contains control or invisible characters: {', '.join(bad)}")
+        raise PydanticCustomError("name.invisible", "invisible characters {chars}", {"chars": ", ".join(bad)})
     value = unicodedata.normalize("NFC", value).strip()
-    if not value or len(value) > 128:
-        raise ValueError("must be 1..128 characters")
+    if not value or len(value) > DISPLAY_NAME_MAX:
+        raise PydanticCustomError("name.length", "must be 1..{limit} characters", {"limit": DISPLAY_NAME_MAX})
     return value

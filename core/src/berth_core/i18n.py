@@ -1,0 +1,66 @@
+"""Messages in Vietnamese and English from berth's gettext catalogue.
+
+Message ids are stable codes (`value.ipv4_network`, `summary.invalid`), never English sentences, so a
+Problem can be rendered in either language long after it was found. The sources are
+locale/<lang>/LC_MESSAGES/berth.po; the compiled .mo files ship with the package and a unit test
+checks that they match their .po (recompile: `uv run pybabel compile -d core/src/berth_core/locale -D berth`).
+Catalogues are parsed once per process.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from berth_core.errors import Problem
+
+DOMAIN = "berth"
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "en"
+
+
+class _KeepMissing(dict[str, Any]):
+    """Leave an unknown {placeholder} visible instead of failing: a message is never worth a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@cache
+def catalogue(lang: str) -> gettext.NullTranslations:
+    """The parsed catalogue of `lang` (English for an unknown language)."""
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    mo = resources.files("berth_core") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    with mo.open("rb") as stream:
+        translations: gettext.NullTranslations = gettext.GNUTranslations(stream)
+    if lang != DEFAULT_LANGUAGE:
+        translations.add_fallback(catalogue(DEFAULT_LANGUAGE))
+    return translations
+
+
+def translate(msgid: str, lang: str, **params: Any) -> str:
+    """The message `msgid` in `lang`, its {placeholders} filled from params (plural form by `count`)."""
+    messages = catalogue(lang)
+    text = messages.gettext(msgid)
+    if "count" in params:
+        plural = messages.ngettext(msgid, msgid, int(params["count"]))
+        if plural != msgid:
+            text = plural
+    if not params:
+        return text
+    return text.format_map(_KeepMissing(params))
+
+
+def message(problem: Problem, lang: str) -> str:
+    """The problem's message alone, without its location."""
+    return translate(problem.code, lang, **problem.params)
+
+
+def render_problem(problem: Problem, lang: str) -> str:
+    """`path/to/file.yaml:LINE:COL: spec.networks[1].cidr: message`."""
+    prefix = problem.location.prefix()
+    text = message(problem, lang)
+    return f"{prefix}: {text}" if prefix else text

@@ -1,0 +1,256 @@
+"""Load manifests and site files: untrusted YAML in, validated models out, every problem located.
+
+Files are read whole (after a size check), refused when they indent with tabs or are not UTF-8, then
+composed by berth_core.safe_yaml, which enforces depth, alias and tag limits and duplicate keys. Each
+document is validated against its model and every error is turned into a located Problem; all the
+problems of all the files are collected and raised together as one ManifestInvalid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from berth_core.errors import Location, ManifestInvalid, Problem
+from berth_core.manifest import API_VERSION, TenantManifest
+from berth_core.model_errors import describe, format_path, problems_from_validation
+from berth_core.safe_yaml import FieldPath, Locator, parse_documents
+from berth_core.site import Site
+
+MAX_FILE_BYTES = 256 * 1024
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+_TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_MAX_TAB_PROBLEMS = 5  # a file indented with tabs has them on every line: name a few, not hundreds
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_field_path(text: str) -> FieldPath:
+    """'spec.networks[1].cidr' -> ('spec', 'networks', 1, 'cidr')."""
+    return tuple(int(index) if index else name for name, index in _PATH_PART.findall(text))
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document: its plain data, the file it came from, and where each of its values is."""
+
+    data: Any
+    file: str
+    index: int
+    locator: Locator = field(repr=False, compare=False)
+
+    def locate(self, field_path: str | FieldPath = "", *, prefer_key: bool = False) -> Location:
+        path = parse_field_path(field_path) if isinstance(field_path, str) else field_path
+        line, col = self.locator.find(path, prefer_key=prefer_key)
+        return Location(self.file, line, col, format_path(path))
+
+    def find(self, path: FieldPath, prefer_key: bool) -> tuple[int, int]:
+        return self.locator.find(path, prefer_key=prefer_key)
+
+
+@dataclass(frozen=True)
+class LoadedManifest:
+    manifest: TenantManifest
+    file: str
+    document_index: int
+    document: Document = field(repr=False, compare=False)
+
+    def locate(self, field_path: str) -> Location:
+        """Where `spec.networks[1].cidr` (or its nearest written ancestor) is in the manifest's file."""
+        return self.document.locate(field_path)
+
+
+@dataclass
+class FileReport:
+    file: str
+    tenants: list[str] = field(default_factory=list)
+    problems: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.problems == 0
+
+
+@dataclass
+class ManifestReport:
+    """Everything `berth manifest validate` shows: per file, the valid manifests, all problems."""
+
+    files: list[FileReport]
+    manifests: list[LoadedManifest]
+    problems: list[Problem]
+
+    def add(self, problems: Iterable[Problem]) -> None:
+        by_file = {f.file: f for f in self.files}
+        for problem in problems:
+            self.problems.append(problem)
+            if problem.location.file in by_file:
+                by_file[problem.location.file].problems += 1
+        self.problems.sort(key=Problem.sort_key)
+
+
+def _file_problem(file: str, code: str, line: int = 0, col: int = 0, **params: Any) -> Problem:
+    return Problem(Location(file, line, col), code, params)
+
+
+def _read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_file_problem(file, "file.too_large", size=size, limit=MAX_FILE_BYTES)]
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [_file_problem(file, "file.unreadable", reason=error.strerror or type(error).__name__)]
+    if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
+        return None, [_file_problem(file, "file.too_large", size=len(raw), limit=MAX_FILE_BYTES)]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [_file_problem(file, "file.not_utf8", line, col)]
+    tabs = [m.end() for m in _TAB_INDENT.finditer(text)][:_MAX_TAB_PROBLEMS]
+    if tabs:
+        return None, [
+            _file_problem(
+                file, "yaml.tab_indent", text.count("\n", 0, end) + 1, end - text.rfind("\n", 0, end - 1) - 1
+            )
+            for end in tabs
+        ]
+    return text, []
+
+
+def read_documents(path: Path, file: str | None = None) -> tuple[list[Document], list[Problem]]:
+    """The well-formed documents of a file and the problems of the others (never raises for bad input)."""
+    name = str(path) if file is None else file
+    text, problems = _read_text(path, name)
+    if text is None:
+        return [], problems
+    raw_documents, stop = parse_documents(text)
+    documents: list[Document] = []
+    for raw in raw_documents:
+        if raw.data is None and not raw.issues:
+            continue  # an empty document, e.g. after a trailing `---`: nothing asked, nothing to refuse
+        if raw.issues:
+            problems += [_file_problem(name, i.code, i.line, i.col, **i.params) for i in raw.issues]
+        else:
+            documents.append(Document(raw.data, name, raw.index, raw.locator))
+    problems += [_file_problem(name, i.code, i.line, i.col, **i.params) for i in stop]
+    if not documents and not problems:
+        problems.append(_file_problem(name, "file.empty"))
+    return documents, problems
+
+
+def load_documents(path: Path) -> list[Document]:
+    """Every document of a YAML file; raises ManifestInvalid with all of the file's YAML problems."""
+    documents, problems = read_documents(path)
+    if problems:
+        raise ManifestInvalid(problems)
+    return documents
+
+
+def _header_problem(document: Document, kind: str) -> Problem | None:
+    """Refuse a document that is not a mapping or not of the expected apiVersion/kind before field checks."""
+    data = document.data
+    if not isinstance(data, dict):
+        return Problem(document.locate(), "doc.not_mapping")
+    if "apiVersion" in data and data["apiVersion"] != API_VERSION:
+        got = describe(data["apiVersion"])
+        return Problem(
+            document.locate("apiVersion"), "manifest.api_version", {"expected": API_VERSION, "got": got}
+        )
+    if "kind" in data and data["kind"] != kind:
+        return Problem(
+            document.locate("kind"), "manifest.kind", {"expected": kind, "got": describe(data["kind"])}
+        )
+    return None
+
+
+def validate_document(document: Document, model: type[M], kind: str) -> tuple[M | None, list[Problem]]:
+    """The document as `model`, or None and every problem found in it."""
+    header = _header_problem(document, kind)
+    if header is not None:
+        return None, [header]
+    try:
+        return model.model_validate(document.data), []
+    except ValidationError as error:
+        return None, problems_from_validation(error, document.data, model, document.file, document.find)
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files as given, and folders walked for *.yaml / *.yml in sorted order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(_file_problem(str(path), "file.not_found"))
+    return files, problems
+
+
+def _duplicate_slugs(manifests: list[LoadedManifest]) -> list[Problem]:
+    first: dict[str, LoadedManifest] = {}
+    problems: list[Problem] = []
+    for loaded in manifests:
+        slug = loaded.manifest.slug
+        if slug in first:
+            where = first[slug].locate("metadata.name")
+            other = f"{where.file}:{where.line}"
+            problems.append(
+                Problem(
+                    loaded.locate("metadata.name"), "manifest.duplicate_slug", {"slug": slug, "other": other}
+                )
+            )
+        else:
+            first[slug] = loaded
+    return problems
+
+
+def check_manifests(paths: Iterable[Path]) -> ManifestReport:
+    """Validate every manifest under `paths` without raising: the report holds files, manifests, problems."""
+    files, missing = collect_files(paths)
+    report = ManifestReport([FileReport(str(f)) for f in files], [], [])
+    report.add(missing)
+    for path, file_report in zip(files, report.files, strict=True):
+        documents, problems = read_documents(path, file_report.file)
+        for document in documents:
+            manifest, found = validate_document(document, TenantManifest, "Tenant")
+            problems += found
+            if manifest is not None:
+                report.manifests.append(LoadedManifest(manifest, document.file, document.index, document))
+                file_report.tenants.append(manifest.slug)
+        report.add(problems)
+    report.add(_duplicate_slugs(report.manifests))
+    return report
+
+
+def load_manifests(paths: Iterable[Path]) -> list[LoadedManifest]:
+    """Every tenant manifest in the files and folders given; one ManifestInvalid with all problems otherwise."""
+    report = check_manifests(paths)
+    if report.problems:
+        raise ManifestInvalid(report.problems)
+    return report.manifests
+
+
+def load_site(path: Path) -> Site:
+    """The site description (inventory/<site>/cloud.yml); ManifestInvalid with located problems otherwise."""
+    file = str(path)
+    if not path.is_file():
+        raise ManifestInvalid([_file_problem(file, "file.not_found")])
+    documents, problems = read_documents(path)
+    if not problems and len(documents) != 1:
+        problems.append(_file_problem(file, "site.one_document", count=len(documents)))
+    if problems:
+        raise ManifestInvalid(problems)
+    site, problems = validate_document(documents[0], Site, "Site")
+    if site is None:
+        raise ManifestInvalid(problems)
+    return site
