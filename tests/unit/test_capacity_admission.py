@@ -73,7 +73,7 @@ def test_blank_reason_is_no_override() -> None:
 def test_already_over_but_not_growing_is_not_refused() -> None:
     before = [tenant("a", cores=60)]
     report = admit(SNAP, POLICY, before, merge(before, [tenant("b", cores=0)]))
-    assert line(report, "VCPU").verdict == "over-unchanged"
+    assert line(report, "VCPU").verdict == "over"
     assert not report.refused
     shrinking = admit(SNAP, POLICY, before, [tenant("a", cores=50)])
     assert not shrinking.refused
@@ -120,5 +120,5 @@ def test_refused_exactly_when_a_total_grows_past_its_limit(
     unbounded_before = {i for i, c in enumerate(before_cores) if c == -1}
     over = bounded_after > 48 or bool(unbounded_after)
     grows = bounded_after > bounded_before or bool(unbounded_after - unbounded_before)
-    expected = "ok" if not over else ("refused" if grows else "over-unchanged")
+    expected = "ok" if not over else ("refused" if grows else "over")
     assert vcpu.verdict == expected

@@ -18,7 +18,10 @@ from berth_core.capacity import CapacitySnapshot
 from berth_core.quota_fields import UNLIMITED
 from berth_core.site import RESOURCE_CLASSES, CapacityPolicy, ResourceClass
 
-Verdict = Literal["ok", "over-unchanged", "refused", "overridden", "not-governed"]
+# ok: within its limit; over: past it, but this change does not grow it (reported, not refused);
+# refused: this change grows it past its limit; overridden: refused, but the operator accepted it with a reason;
+# not-governed: no quota commits this class (DISK_GB).
+Verdict = Literal["ok", "over", "refused", "overridden", "not-governed"]
 
 # Which quota field commits which resource class, and the factor to its unit. DISK_GB has no quota in
 # nova (root disks are not quota'd), so it is shown but never admitted against.
@@ -68,7 +71,7 @@ def _judge(before: Total, after: Total, limit: int, override: bool) -> Verdict:
         return "ok"
     grows = bool(set(after.unbounded) - set(before.unbounded)) or after.amount > before.amount
     if not grows:
-        return "over-unchanged"
+        return "over"
     return "overridden" if override else "refused"
 
 

@@ -110,6 +110,18 @@ def assess(inputs: PlanInputs, quotas: Mapping[str, ResolvedQuota] | None = None
     )
 
 
+def capacity_status(inputs: PlanInputs, quotas: Mapping[str, ResolvedQuota]) -> AdmissionReport:
+    """Where the site stands with these manifests committed: a report, not a change, so nothing is refused
+    (a total past its limit shows as "over")."""
+    planned = [
+        Commitment(m.manifest.slug, m.manifest.metadata.agency, quotas[m.manifest.slug].as_dict())
+        for m in inputs.manifests
+    ]
+    committed = merge(commitments_from_state(inputs.observed), planned)
+    snapshot = inputs.snapshot or snapshot_from_site(inputs.site)
+    return admit(snapshot, inputs.site.spec.capacity, committed, committed)
+
+
 def network_requests(manifests: Sequence[LocatedManifest]) -> list[NetworkRequest]:
     out: list[NetworkRequest] = []
     for loaded in manifests:
