@@ -1,0 +1,44 @@
+"""Block storage: pools and all volumes in bulk; quotas per project (cinder has no all-project quota call)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from berth_exporters.collectors import by_project, one, per_project, tenant_projects
+from berth_exporters.connection import Cloud
+from berth_exporters.observations import BlockStorageObservation, Observation, StoragePool
+
+
+def _gib(value: Any) -> float | None:
+    """Cinder reports "infinite"/"unknown" for backends that do not know their size."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def observe(
+    cloud: Cloud, previous: Mapping[str, Observation | None], concurrency: int = 8
+) -> BlockStorageObservation:
+    pools = [
+        StoragePool(
+            name=p["name"],
+            total_gib=_gib(p.get("capabilities", {}).get("total_capacity_gb")),
+            reserved_percentage=float(p.get("capabilities", {}).get("reserved_percentage") or 0),
+        )
+        for p in cloud.get("block_storage", "/scheduler-stats/get_pools", params={"detail": "true"})["pools"]
+    ]
+    volumes = cloud.paged("block_storage", "/volumes/detail", "volumes", params={"all_tenants": 1})
+    usage = by_project(
+        volumes,
+        lambda v: str(v.get("os-vol-tenant-attr:tenant_id", "")),
+        {"volumes": one, "volume_gib": lambda v: int(v.get("size", 0))},
+    )
+
+    def quota(pid: str) -> dict[str, int]:
+        q = cloud.get("block_storage", f"/os-quota-sets/{pid}")["quota_set"]
+        return {"volumes": int(q["volumes"]), "volume_gib": int(q["gigabytes"])}
+
+    quotas, failed = per_project(quota, (p["id"] for p in tenant_projects(previous)), concurrency)
+    return BlockStorageObservation(usage=usage, quotas=quotas, pools=pools, project_errors=failed)

@@ -1,0 +1,35 @@
+"""Identity: every project in one list call, with berth's tenant tags, agency and display name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from berth_exporters.connection import Cloud
+from berth_exporters.observations import AGENCY_TAG_PREFIX, IdentityObservation, Observation, Project
+
+
+def project_record(raw: Mapping[str, Any]) -> Project:
+    """Agency and display name: keystone extra properties berth sets, else tags, else the description."""
+    tags = [str(t) for t in raw.get("tags") or []]
+    agency = str(
+        raw.get("agency")
+        or next((t[len(AGENCY_TAG_PREFIX) :] for t in tags if t.startswith(AGENCY_TAG_PREFIX)), "")
+    )
+    display = (
+        raw.get("display_name") or raw.get("displayName") or raw.get("description") or raw.get("name", "")
+    )
+    return Project(
+        id=str(raw["id"]),
+        name=str(raw.get("name", "")),
+        domain_id=str(raw.get("domain_id", "")),
+        enabled=bool(raw.get("enabled", True)),
+        tags=tags,
+        agency=agency,
+        display_name=str(display),
+    )
+
+
+def observe(cloud: Cloud, previous: Mapping[str, Observation | None]) -> IdentityObservation:
+    body = cloud.get("identity", "/v3/projects")
+    return IdentityObservation(projects=[project_record(p) for p in body.get("projects", [])])
