@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.manifest import API_VERSION, TenantManifest
 from berth_core.model_errors import describe, format_path, problems_from_validation
-from berth_core.safe_yaml import FieldPath, Locator, parse_documents
+from berth_core.safe_yaml import FieldPath, Locator, YamlIssue, parse_documents
 from berth_core.site import Site
 
 MAX_FILE_BYTES = 256 * 1024
@@ -84,18 +84,27 @@ class ManifestReport:
     files: list[FileReport]
     manifests: list[LoadedManifest]
     problems: list[Problem]
+    _by_file: dict[str, FileReport] = field(default_factory=dict, repr=False)
 
     def add(self, problems: Iterable[Problem]) -> None:
-        by_file = {f.file: f for f in self.files}
-        for problem in problems:
-            self.problems.append(problem)
-            if problem.location.file in by_file:
-                by_file[problem.location.file].problems += 1
-        self.problems.sort(key=Problem.sort_key)
+        """Record problems, counting them against their file."""
+        if len(self._by_file) != len(self.files):
+            self._by_file = {f.file: f for f in self.files}
+        found = list(problems)
+        for problem in found:
+            report = self._by_file.get(problem.location.file)
+            if report is not None:
+                report.problems += 1
+        if found:
+            self.problems = sorted([*self.problems, *found], key=Problem.sort_key)
 
 
 def _file_problem(file: str, code: str, line: int = 0, col: int = 0, **params: Any) -> Problem:
     return Problem(Location(file, line, col), code, params)
+
+
+def _yaml_problem(file: str, issue: YamlIssue) -> Problem:
+    return Problem(Location(file, issue.line, issue.col, format_path(issue.path)), issue.code, issue.params)
 
 
 def _read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
@@ -137,10 +146,10 @@ def read_documents(path: Path, file: str | None = None) -> tuple[list[Document],
         if raw.data is None and not raw.issues:
             continue  # an empty document, e.g. after a trailing `---`: nothing asked, nothing to refuse
         if raw.issues:
-            problems += [_file_problem(name, i.code, i.line, i.col, **i.params) for i in raw.issues]
+            problems += [_yaml_problem(name, issue) for issue in raw.issues]
         else:
             documents.append(Document(raw.data, name, raw.index, raw.locator))
-    problems += [_file_problem(name, i.code, i.line, i.col, **i.params) for i in stop]
+    problems += [_yaml_problem(name, issue) for issue in stop]
     if not documents and not problems:
         problems.append(_file_problem(name, "file.empty"))
     return documents, problems

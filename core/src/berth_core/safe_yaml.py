@@ -51,6 +51,7 @@ class YamlIssue:
     col: int
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+    path: FieldPath = ()  # the field it concerns, when known
 
 
 class Locator:
@@ -105,11 +106,11 @@ def _pos(event: Any) -> tuple[int, int]:
     return (event.start_mark.line + 1, event.start_mark.column + 1)
 
 
-def _scalar(event: Any, issues: list[YamlIssue]) -> Any:
+def _scalar(event: Any, path: FieldPath, issues: list[YamlIssue]) -> Any:
     value: str = event.value
     tag = event.tag
     if tag is not None and tag not in _ALLOWED_TAGS:
-        issues.append(YamlIssue(*_pos(event), "yaml.tag_forbidden", {"tag": _shown_tag(tag)}))
+        issues.append(YamlIssue(*_pos(event), "yaml.tag_forbidden", {"tag": _shown_tag(tag)}, path))
         return value
     if tag is None and event.implicit[0]:  # plain scalar: resolve by content
         return _resolve_plain(value)
@@ -122,7 +123,7 @@ def _scalar(event: Any, issues: list[YamlIssue]) -> Any:
         return float(resolved)
     if kind is None or type(resolved) is not kind:
         issues.append(
-            YamlIssue(*_pos(event), "yaml.bad_scalar", {"value": value, "tag": tag.removeprefix(_CORE)})
+            YamlIssue(*_pos(event), "yaml.bad_scalar", {"value": value, "tag": tag.removeprefix(_CORE)}, path)
         )
     return resolved
 
@@ -204,11 +205,12 @@ class _Composer:
         if not isinstance(event, yaml.ScalarEvent):
             raise _StopReadingError(YamlIssue(*_pos(event), "yaml.complex_key"))
         key, pos = event.value, _pos(event)
+        path = (*frame.path, key)
         if event.tag is not None and event.tag not in _ALLOWED_TAGS:
-            self.issues.append(YamlIssue(*pos, "yaml.tag_forbidden", {"tag": _shown_tag(event.tag)}))
+            self.issues.append(YamlIssue(*pos, "yaml.tag_forbidden", {"tag": _shown_tag(event.tag)}, path))
         first = frame.key_lines.get(key)
         if first is not None:
-            self.issues.append(YamlIssue(*pos, "yaml.duplicate_key", {"key": key, "first_line": first}))
+            self.issues.append(YamlIssue(*pos, "yaml.duplicate_key", {"key": key, "first_line": first}, path))
         else:
             frame.key_lines[key] = pos[0]
         frame.key, frame.key_pos = key, pos
@@ -236,41 +238,47 @@ class _Composer:
         """The value an event starts (an empty container for collections), its expanded size and height."""
         self.expanded += 1
         if isinstance(event, yaml.AliasEvent):
-            return self._alias(event, depth)
+            return self._alias(event, path, depth)
         if self.expanded > MAX_EXPANDED_VALUES:
             raise _StopReadingError(
                 YamlIssue(*_pos(event), "yaml.too_many_values", {"limit": MAX_EXPANDED_VALUES})
             )
         if isinstance(event, yaml.ScalarEvent):
-            value = _scalar(event, self.issues)
+            value = _scalar(event, path, self.issues)
             if event.anchor is not None:
                 self.anchors[event.anchor] = (value, 1, 0)
             return value, 1, 0
         if depth + 1 > MAX_DEPTH:
-            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.too_deep", {"limit": MAX_DEPTH}))
+            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.too_deep", {"limit": MAX_DEPTH}, path))
         if event.tag is not None and event.tag not in _ALLOWED_TAGS:
-            self.issues.append(YamlIssue(*_pos(event), "yaml.tag_forbidden", {"tag": _shown_tag(event.tag)}))
+            self.issues.append(
+                YamlIssue(*_pos(event), "yaml.tag_forbidden", {"tag": _shown_tag(event.tag)}, path)
+            )
         if isinstance(event, yaml.MappingStartEvent):
             return {}, 1, 1
         if isinstance(event, yaml.SequenceStartEvent):
             return [], 1, 1
         raise _StopReadingError(YamlIssue(*_pos(event), "yaml.syntax", {"problem": type(event).__name__}))
 
-    def _alias(self, event: Any, depth: int) -> tuple[Any, int, int]:
+    def _alias(self, event: Any, path: FieldPath, depth: int) -> tuple[Any, int, int]:
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.too_many_aliases", {"limit": MAX_ALIASES}))
+            raise _StopReadingError(
+                YamlIssue(*_pos(event), "yaml.too_many_aliases", {"limit": MAX_ALIASES}, path)
+            )
         target = self.anchors.get(event.anchor)
         if target is None:
-            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.undefined_alias", {"name": event.anchor}))
+            raise _StopReadingError(
+                YamlIssue(*_pos(event), "yaml.undefined_alias", {"name": event.anchor}, path)
+            )
         value, size, height = target
         self.expanded += size - 1
         if self.expanded > MAX_EXPANDED_VALUES:
             raise _StopReadingError(
-                YamlIssue(*_pos(event), "yaml.alias_bomb", {"limit": MAX_EXPANDED_VALUES})
+                YamlIssue(*_pos(event), "yaml.alias_bomb", {"limit": MAX_EXPANDED_VALUES}, path)
             )
         if depth + height > MAX_DEPTH:
-            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.too_deep", {"limit": MAX_DEPTH}))
+            raise _StopReadingError(YamlIssue(*_pos(event), "yaml.too_deep", {"limit": MAX_DEPTH}, path))
         return value, size, height
 
 
