@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ MANIFESTS = ROOT / "manifests"
 AIO = ROOT / "inventory" / "aio" / "cloud.yml"
 
 Program = Callable[[], Any]
+
+with warnings.catch_warnings():
+    # pulumi-openstack warns, at import, about its own deprecated top-level aliases (bgpvpn, lb, fw...)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import pulumi_openstack  # noqa: F401
 
 
 @pytest.fixture(scope="session")

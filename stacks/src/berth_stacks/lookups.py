@@ -47,17 +47,21 @@ class InvokeLookups:
     def user_id(self, name: str, domain: str) -> pulumi.Output[str]:
         return self._once(
             ("user", domain, name),
-            lambda: openstack.identity.get_user_output(
-                name=name, domain_id=self.domain_id(domain), opts=self._opts
-            ).id,
+            lambda: (
+                openstack.identity.get_user_output(
+                    name=name, domain_id=self.domain_id(domain), opts=self._opts
+                ).id
+            ),
         )
 
     def group_id(self, name: str, domain: str) -> pulumi.Output[str]:
         return self._once(
             ("group", domain, name),
-            lambda: openstack.identity.get_group_output(
-                name=name, domain_id=self.domain_id(domain), opts=self._opts
-            ).id,
+            lambda: (
+                openstack.identity.get_group_output(
+                    name=name, domain_id=self.domain_id(domain), opts=self._opts
+                ).id
+            ),
         )
 
     def role_id(self, name: str) -> pulumi.Output[str]:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pulumi
 import pulumi_openstack as openstack
+
 from berth_core.errors import PulumiFailed
 from berth_core.quota import to_native
 from berth_core.state import KIND_RANK, DesiredState, Json, Resource
-
 from berth_stacks.lookups import InvokeLookups, Lookups
 from berth_stacks.types import TENANT_COMPONENT, pulumi_names
 
@@ -37,13 +37,13 @@ class AgencyTenant(pulumi.ComponentResource):
         lookups: Lookups | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(TENANT_COMPONENT, slug, None, opts)
         mine = [r for r in desired.resources.values() if r.tenant == slug]
         if not any(r.kind == "project" for r in mine):
             raise PulumiFailed(
                 f"the desired state holds no project for tenant {slug}",
                 hint="build the stack from berth_core.desired.build_desired output for this tenant",
             )
+        super().__init__(TENANT_COMPONENT, slug, None, opts)
         self.slug = slug
         self.lookups: Lookups = lookups or InvokeLookups(parent=self)
         self.by_key: dict[str, pulumi.CustomResource] = {}
@@ -55,7 +55,9 @@ class AgencyTenant(pulumi.ComponentResource):
             missing = [dep for dep in res.depends_on if dep not in self.by_key]
             if missing:
                 raise PulumiFailed(f"{res.key} depends on {', '.join(missing)}, which tenant {slug} lacks")
-            opts_for = pulumi.ResourceOptions(parent=self, depends_on=[self.by_key[d] for d in res.depends_on])
+            opts_for = pulumi.ResourceOptions(
+                parent=self, depends_on=[self.by_key[d] for d in res.depends_on]
+            )
             builder(self, res, opts_for)
         project = self.by_key[f"project/{slug}"]
         self.project_id: pulumi.Output[str] = project.id
@@ -95,12 +97,15 @@ def _project(t: AgencyTenant, res: Resource, opts: pulumi.ResourceOptions) -> pu
 
 def _quota(t: AgencyTenant, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
     # every berth quota field, in each service's native name and unit (ram in MiB)
-    native = to_native({str(k): int(v) for k, v in dict(res.attrs["values"]).items()})
+    by_service = to_native({str(k): int(v) for k, v in res.attrs["values"].items()})
+    native: dict[str, dict[str, Any]] = {service: dict(fields) for service, fields in by_service.items()}
     project_id = t.ref(res.attrs["project"])
     compute_name, network_name, volume_name = pulumi_names(res.key)
     openstack.compute.QuotaSetV2(compute_name, project_id=project_id, **native["compute"], opts=opts)
     openstack.networking.QuotaV2(network_name, project_id=project_id, **native["network"], opts=opts)
-    return openstack.blockstorage.QuoteSetV3(volume_name, project_id=project_id, **native["volume"], opts=opts)
+    return openstack.blockstorage.QuoteSetV3(
+        volume_name, project_id=project_id, **native["volume"], opts=opts
+    )
 
 
 def _network(t: AgencyTenant, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
