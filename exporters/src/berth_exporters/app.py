@@ -75,6 +75,7 @@ def overrides_by_service(config: ExporterConfig) -> dict[str, str]:
 def build(config: ExporterConfig) -> tuple[Refresher, Cloud]:
     from berth_exporters.connection import connect
 
+    parse_listen(config.listen)  # a typo in --listen fails before connecting, not after
     cloud = connect(config.clouds_yaml, config.cloud, overrides_by_service(config))
     refresher = Refresher(
         site=config.site,

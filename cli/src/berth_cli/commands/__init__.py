@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from berth_cli.commands import audit, capacity, cloud, hosts, manifest, plan
+    from berth_cli.commands import audit, capacity, cloud, exporter, hosts, manifest, plan
 
-    for module in (cloud, hosts, manifest, plan, capacity, audit):
+    for module in (cloud, hosts, manifest, plan, capacity, audit, exporter):
         module.register(app)
