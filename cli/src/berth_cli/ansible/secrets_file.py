@@ -1,0 +1,86 @@
+"""The site's generated service passwords: `.berth/<site>/secrets/passwords.yml`, mode 0600.
+
+The playbooks read this file by path (vars_files); its values never go into extra vars, artifacts, logs or
+output. Missing keys are generated with `secrets`; existing ones are kept, so re-deploys change nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import yaml
+
+from berth_core.errors import BerthError
+
+SERVICES_WITH_DB = ("keystone", "placement", "nova", "neutron", "cinder", "glance")
+SERVICE_USERS = ("placement", "nova", "neutron", "cinder", "glance")
+SECRET_KEYS: tuple[str, ...] = (
+    "keystone_admin_password",
+    "rabbitmq_openstack_password",
+    *(f"{s}_db_password" for s in SERVICES_WITH_DB),
+    *(f"{s}_service_password" for s in SERVICE_USERS),
+)
+
+
+def secrets_path(state_dir: Path) -> Path:
+    return state_dir / "secrets" / "passwords.yml"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (never a moment with wider permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    tmp.replace(path)
+
+
+def load_secrets(state_dir: Path) -> dict[str, str]:
+    path = secrets_path(state_dir)
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BerthError(f"{path} is not valid YAML", hint="restore it or remove it to re-generate") from exc
+    if not isinstance(data, dict):
+        raise BerthError(f"{path} must be a mapping of names to passwords")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def ensure_secrets(state_dir: Path) -> Path:
+    """Create or complete the secrets file (0600) and return its path."""
+    path = secrets_path(state_dir)
+    current = load_secrets(state_dir)
+    missing = [key for key in SECRET_KEYS if key not in current]
+    if missing or not path.exists():
+        current.update({key: secrets.token_urlsafe(24) for key in missing})
+        _write_private(path, yaml.safe_dump(current, sort_keys=True))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
+
+
+def write_clouds_yaml(state_dir: Path, *, site: str, auth_url: str, region: str) -> Path:
+    """`.berth/<site>/clouds.yaml` (0600) with the site's admin, project- and system-scoped."""
+    password = load_secrets(state_dir).get("keystone_admin_password")
+    if not password:
+        raise BerthError(f"no admin password in {secrets_path(state_dir)}", hint="run `berth cloud deploy` first")
+    common = {"region_name": region, "identity_api_version": 3, "interface": "public"}
+    auth = {"auth_url": auth_url, "username": "admin", "password": password, "user_domain_name": "Default"}
+    clouds = {
+        "clouds": {
+            f"{site}-admin": {
+                "auth": {**auth, "project_name": "admin", "project_domain_name": "Default"},
+                **common,
+            },
+            f"{site}-system": {"auth": {**auth, "system_scope": "all"}, **common},
+        }
+    }
+    path = state_dir / "clouds.yaml"
+    _write_private(path, yaml.safe_dump(clouds, sort_keys=False))
+    return path
