@@ -300,6 +300,8 @@ def _syntax_issue(error: yaml.MarkedYAMLError) -> YamlIssue:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = str(error.problem or error.context or "")
+    if "maximum nesting depth" in problem:  # libyaml's own guard (1000 levels) can fire before ours
+        return YamlIssue(line, col, "yaml.too_deep", {"limit": MAX_DEPTH})
     for needle, code in _SYNTAX_CODES:
         if needle in problem:
             return YamlIssue(line, col, code)
