@@ -56,7 +56,8 @@ class Plan:
         return any(c.action != "no-op" for c in self.changes)
 
     def to_json(self) -> str:
-        document = {**self.content(), "sha256": self.sha256}
+        content = self.content()
+        document = {**content, "sha256": sha256_of(content)}
         return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
