@@ -111,6 +111,21 @@ def _used_addresses() -> set[ipaddress.IPv4Address]:
     return used
 
 
+def _kill_namespace_processes(netns: str) -> None:
+    """Session processes sshd forked (setsid'ed, so outside its group), e.g. Ansible's ControlPersist
+    connections: everything still inside the lab's own namespace, by PID."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        done = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True, check=False)
+        pids = [int(p) for p in done.stdout.split()]
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+                os.kill(pid, signum)
+        time.sleep(0.2)
+
+
 @dataclass
 class SshLab:
     names: list[str]
@@ -243,6 +258,7 @@ class SshLab:
                     proc.kill()
                     proc.wait(timeout=5)
             host.process = None
+            _kill_namespace_processes(host.netns)
             subprocess.run(["ip", "link", "del", host.veth], capture_output=True, check=False)
             subprocess.run(["ip", "netns", "del", host.netns], capture_output=True, check=False)
             shutil.rmtree(Path("/etc/netns") / host.netns, ignore_errors=True)
