@@ -19,9 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from berth_cli.preflight.inventory import load_inventory  # noqa: E402
-from berth_cli.preflight.runner import run_checks  # noqa: E402
-from tests.support.netns_sshd import SshLab, missing_requirements  # noqa: E402
+from berth_cli.preflight.inventory import load_inventory
+from berth_cli.preflight.runner import run_checks
+from tests.support.netns_sshd import SshLab, missing_requirements
 
 
 def one_run(
