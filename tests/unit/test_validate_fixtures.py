@@ -67,7 +67,7 @@ def _args(name: str, lang: str) -> list[str]:
 def test_invalid_fixture_matches_snapshot(name: str, lang: str, in_fixture_root, capsys) -> None:
     in_fixture_root(name)
     code = main(_args(name, lang))
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 3, err
     assert "Traceback" not in err and "unexpected" not in err
     snapshot = SNAPSHOTS / f"{Path(name).stem}.{lang}.txt"
