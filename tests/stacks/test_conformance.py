@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from berth_core.state import KINDS
-from berth_stacks.runner import tenant_targets
+from berth_stacks.programs import tenant_targets
 from berth_stacks.tenant import AgencyTenant
 from berth_stacks.types import TENANT_COMPONENT, tenant_stack_name
 from tests.stacks.expectations import EXAMPLE_SLUGS, KIND_TYPES, expected_registrations

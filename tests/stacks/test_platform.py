@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from berth_core.loader import load_site
 from berth_stacks.platform import Platform, platform_keys
-from berth_stacks.runner import platform_target
+from berth_stacks.programs import platform_target
 from berth_stacks.types import PLATFORM_COMPONENT, PLATFORM_STACK
 from tests.stacks.conftest import AIO, ROOT
 from tests.stacks.mocks import resource_id

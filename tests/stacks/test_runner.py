@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from berth_core.errors import ExitCode, PulumiFailed
-from berth_stacks.runner import (
+from berth_stacks.engine import (
     PASSPHRASE_ENV,
     PASSPHRASE_FILE_ENV,
-    PulumiRunner,
-    StackSummary,
+    choose_engine,
     pulumi_cli_available,
     require_passphrase,
     require_pulumi_cli,
 )
+from berth_stacks.runner import PulumiRunner, StackSummary
 
 
 @pytest.fixture
@@ -43,16 +43,53 @@ def test_runner_refuses_to_start_without_the_cli(no_pulumi_on_path, tmp_path: Pa
     assert not (tmp_path / "pulumi").exists()  # refused before touching the state directory
 
 
-def test_cli_on_path_is_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """shutil.which is the whole test: any executable named pulumi counts (it is not run here)."""
+@pytest.fixture
+def pulumi_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An executable named pulumi, first on PATH. Only its presence is tested; it is never run."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     exe = bindir / "pulumi"
-    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.write_text("#!/bin/sh\nexit 3\n")
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", str(bindir))
+    return exe
+
+
+def test_cli_on_path_is_found(pulumi_on_path: Path) -> None:
     assert pulumi_cli_available() is True
-    assert require_pulumi_cli() == str(exe)
+    assert require_pulumi_cli() == str(pulumi_on_path)
+
+
+def test_runner_refuses_to_start_without_a_passphrase(
+    pulumi_on_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    monkeypatch.delenv(PASSPHRASE_FILE_ENV, raising=False)
+    with pytest.raises(PulumiFailed, match=PASSPHRASE_ENV):
+        PulumiRunner("aio", tmp_path / "pulumi", cloud="berth-admin", region="RegionOne")
+    assert not (tmp_path / "pulumi").exists()
+
+
+def test_engine_direct_needs_nothing(no_pulumi_on_path) -> None:
+    assert choose_engine("direct")[0] == "direct"
+
+
+def test_engine_auto_says_what_it_chose(no_pulumi_on_path) -> None:
+    engine, why = choose_engine("auto")
+    assert engine == "direct"
+    assert "no pulumi CLI" in why
+
+
+def test_engine_auto_prefers_pulumi_when_present(pulumi_on_path: Path) -> None:
+    engine, why = choose_engine("auto")
+    assert engine == "pulumi"
+    assert "pulumi" in why
+
+
+def test_engine_pulumi_without_cli_is_a_clear_error(no_pulumi_on_path) -> None:
+    with pytest.raises(PulumiFailed) as caught:
+        choose_engine("pulumi")
+    assert caught.value.exit_code == ExitCode.PULUMI_FAILED
 
 
 def test_passphrase_is_required() -> None:
@@ -85,3 +122,28 @@ def test_cli_present_runner_starts(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setenv(PASSPHRASE_ENV, "test-only-passphrase")
     runner = PulumiRunner("aio", tmp_path / "pulumi", cloud="berth-admin", region="RegionOne")
     assert runner.project == "berth-aio"
+
+
+def test_missing_cli_through_the_cli_error_boundary(no_pulumi_on_path, capsys) -> None:
+    """What an operator sees: one `Error:` line with the hint, exit 7, no traceback."""
+    import typer
+
+    from berth_cli.errors import run_guarded
+
+    app = typer.Typer()
+
+    @app.command()
+    def apply(engine: str = "pulumi") -> None:
+        choose_engine(engine)  # type: ignore[arg-type]
+
+    @app.command()
+    def other() -> None:  # a second command keeps Typer in sub-command mode
+        pass
+
+    code = run_guarded(app, ["apply", "--engine", "pulumi"])
+    err = capsys.readouterr().err
+    assert code == 7
+    assert "Error:" in err
+    assert "pulumi" in err
+    assert "--engine direct" in err
+    assert "Traceback" not in err
