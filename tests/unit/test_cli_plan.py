@@ -169,3 +169,18 @@ def test_unknown_site(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "plan", "--site", "nowhere", "--offline")
     assert code == 2
     assert "nowhere" in err
+
+
+def test_a_quota_class_broken_in_the_site_is_located_in_cloud_yml(
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(root)
+    site = root / "inventory" / "plantest" / "cloud.yml"
+    site.write_text(site.read_text(encoding="utf-8").replace("      backupGiB: 0\n", ""), encoding="utf-8")
+    code, out, err = run(capsys, "plan", "--site", "plantest", "--offline")
+    assert code == 3
+    assert out == ""
+    # every class inherits the gap from `default`: each is named, at its own line
+    assert err.startswith("Error: inventory/plantest/cloud.yml:30:7: spec.quotaClasses.default: ")
+    assert "\nError: inventory/plantest/cloud.yml:48:12: spec.quotaClasses.small: " in err
+    assert "backupGiB" in err

@@ -140,7 +140,7 @@ def capacity(
     from berth_core.planning import PlanInputs, capacity_status, resolve_quotas
 
     require_offline(offline, "capacity")
-    site, loaded = load_inputs(paths)
+    site, loaded, locate_site = load_inputs(paths)
     known = {f.name for f in site.spec.flavors}
     unknown = sorted(set(flavor or ()) - known)
     if unknown:
@@ -148,8 +148,8 @@ def capacity(
             f"flavor(s) {', '.join(unknown)} not in site {site.name}",
             hint=f"known: {', '.join(sorted(known))}",
         )
-    inputs = PlanInputs(site, loaded)
-    report = capacity_status(inputs, resolve_quotas(loaded, site))
+    inputs = PlanInputs(site, loaded, locate_site=locate_site)
+    report = capacity_status(inputs, resolve_quotas(loaded, site, locate_site))
     snapshot = snapshot_from_site(site)
     chosen = tuple(f for f in site.spec.flavors if not flavor or f.name in flavor)
     fits = flavor_fits(snapshot, chosen)

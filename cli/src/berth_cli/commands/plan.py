@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from berth_core.ipam import Ledger
     from berth_core.loader import LoadedManifest
     from berth_core.plan import Plan
+    from berth_core.quota import Locate
     from berth_core.site import Site
 
 LEDGER_FILE = "ipam.json"
@@ -41,10 +42,21 @@ def require_offline(offline: bool, command: str) -> None:
         )
 
 
-def load_inputs(paths: list[Path] | None) -> tuple[Site, list[LoadedManifest]]:
-    """The site and every manifest (given paths, else manifests/), validated together (exit 3 on problems)."""
-    from berth_core.errors import ManifestInvalid, UsageError
-    from berth_core.loader import load_manifests, load_site
+def shown(path: Path) -> Path:
+    """The path as errors should show it: relative to the working directory when it is under it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def load_inputs(paths: list[Path] | None) -> tuple[Site, list[LoadedManifest], Locate]:
+    """The site, every manifest (given paths, else manifests/) and a locator for the site's fields.
+
+    Validated together: every problem of the site and of the manifests in one ManifestInvalid (exit 3).
+    """
+    from berth_core.errors import ManifestInvalid, Problem, UsageError
+    from berth_core.loader import load_documents, load_manifests, load_site
     from berth_core.validate import check_against_site
 
     if not OPTIONS.cloud_yml.is_file():
@@ -52,27 +64,30 @@ def load_inputs(paths: list[Path] | None) -> tuple[Site, list[LoadedManifest]]:
             f"site {OPTIONS.site!r} has no {OPTIONS.cloud_yml}",
             hint="name a site under inventory/ with --site",
         )
-    sources = list(paths) if paths else [OPTIONS.manifests_dir]
+    site_file = shown(OPTIONS.cloud_yml)
+    sources = list(paths) if paths else [shown(OPTIONS.manifests_dir)]
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    site_problems: list[object] = []
+    # report the site's problems and the manifests' together, not one file after the other
+    site_problems: list[Problem] = []
     try:
-        site = load_site(OPTIONS.cloud_yml)
+        site = load_site(site_file)
     except ManifestInvalid as invalid:
         site_problems = list(invalid.problems)
     try:
         loaded = load_manifests(sources)
     except ManifestInvalid as invalid:
-        raise ManifestInvalid([*invalid.problems, *site_problems]) from None  # type: ignore[list-item]
+        raise ManifestInvalid([*invalid.problems, *site_problems]) from None
     if site_problems:
-        raise ManifestInvalid(site_problems)  # type: ignore[arg-type]
+        raise ManifestInvalid(site_problems)
     if not loaded:
         raise UsageError(f"no manifests found in {', '.join(str(p) for p in sources)}")
     problems = check_against_site(loaded, site)
     if problems:
         raise ManifestInvalid(problems)
-    return site, loaded
+    # the site parsed once already; parse again for line numbers of its fields (quota class problems)
+    return site, loaded, load_documents(site_file)[0].locate
 
 
 def read_ledger() -> Ledger:
@@ -126,10 +141,11 @@ def plan(
         raise UsageError(
             "--allow-overbooking and --reason go together (the reason is recorded in the audit log)"
         )
-    site, loaded = load_inputs(paths)
+    site, loaded, locate_site = load_inputs(paths)
     inputs = PlanInputs(
         site,
         loaded,
+        locate_site=locate_site,
         ledger=read_ledger(),
         observed=ObservedState(),
         override_reason=reason if allow_overbooking else None,
