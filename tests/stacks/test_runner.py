@@ -147,3 +147,16 @@ def test_missing_cli_through_the_cli_error_boundary(no_pulumi_on_path, capsys) -
     assert "pulumi" in err
     assert "--engine direct" in err
     assert "Traceback" not in err
+
+
+def test_engine_choice_imports_no_pulumi() -> None:
+    """The CLI asks which engine before loading anything heavy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, berth_stacks.engine, berth_stacks.programs, berth_stacks.types\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'pulumi_openstack'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
