@@ -1,0 +1,160 @@
+"""One openstacksdk connection per run, with an HTTP request counter on its keystoneauth session.
+
+The cloud comes from clouds.yaml: an explicit name (`--cloud`), else OS_CLOUD, else the site's own
+`.berth/<site>/clouds.yaml` written by the devcloud deploy (its first cloud). Nothing here logs or
+prints credentials: errors name the cloud, the file and the service, never the auth section.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests.adapters
+import yaml
+
+from berth_core.errors import OpenStackError
+
+if TYPE_CHECKING:
+    from openstack.connection import Connection
+
+
+class RequestCounter:
+    """Counts every HTTP request the session sends (auth and version discovery included), thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_target: Counter[tuple[str, str]] = Counter()
+
+    def record(self, method: str, url: str) -> None:
+        parts = urlsplit(url)
+        with self._lock:
+            self._by_target[(method.upper(), parts.netloc)] += 1
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._by_target.values())
+
+    def by_target(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._by_target)
+
+    @contextmanager
+    def measure(self) -> Iterator[RequestTally]:
+        """`with counter.measure() as tally:` then `tally.count` holds the requests sent inside the block."""
+        tally = RequestTally(self.total)
+        try:
+            yield tally
+        finally:
+            tally.count = self.total - tally.start
+
+
+@dataclass
+class RequestTally:
+    start: int
+    count: int = 0
+
+
+class _CountingAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._counter = counter
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self._counter.record(request.method or "GET", request.url or "")
+        return super().send(request, *args, **kwargs)
+
+
+@dataclass
+class Cloud:
+    """An authenticated connection plus its request counter; pass it to observe/apply/live_capacity."""
+
+    conn: Connection
+    name: str
+    counter: RequestCounter = field(default_factory=RequestCounter)
+    cache: dict[str, Any] = field(default_factory=dict)  # ids that never change during a run (domains, roles)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def site_clouds_yaml(state_dir: Path) -> Path:
+    return state_dir / "clouds.yaml"
+
+
+def _clouds_in(path: Path) -> list[str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as bad:
+        raise OpenStackError(
+            f"cannot read {path}: {type(bad).__name__}",
+            hint="check the file; `berth cloud deploy` writes it for the devcloud",
+        ) from None
+    clouds = data.get("clouds") if isinstance(data, dict) else None
+    return sorted(clouds) if isinstance(clouds, dict) else []
+
+
+def choose_cloud(cloud: str | None, clouds_yaml: Path | None) -> tuple[str, Path | None]:
+    """Which cloud name and which clouds.yaml: explicit name, else OS_CLOUD, else the file's only cloud."""
+    if clouds_yaml is not None and not clouds_yaml.is_file():
+        clouds_yaml = (
+            None  # fall back to openstacksdk's own search path (~/.config/openstack, /etc/openstack)
+        )
+    name = cloud or os.environ.get("OS_CLOUD")
+    if name:
+        return name, clouds_yaml
+    if clouds_yaml is not None:
+        names = _clouds_in(clouds_yaml)
+        if len(names) >= 1:
+            return names[0], clouds_yaml
+    raise OpenStackError(
+        "no cloud selected",
+        hint="pass --cloud NAME, set OS_CLOUD, or deploy the devcloud (`berth cloud deploy`), "
+        "which writes .berth/<site>/clouds.yaml",
+    )
+
+
+def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
+    """Authenticate once and return the Cloud; errors become OpenStackError (exit 5) with a hint."""
+    import keystoneauth1.exceptions as ks_exc
+    import openstack.config
+    import openstack.connection
+    import openstack.exceptions as os_exc
+
+    name, path = choose_cloud(cloud, clouds_yaml)
+    where = str(path) if path else "clouds.yaml"
+    try:
+        config = openstack.config.OpenStackConfig(config_files=[str(path)] if path else None)
+        region = config.get_one(cloud=name)
+    except (os_exc.ConfigException, ks_exc.ClientException) as bad:
+        raise OpenStackError(
+            f"cloud {name!r} is not usable from {where}: {type(bad).__name__}",
+            hint="check the cloud name and its auth section (the error text is withheld: it may hold secrets)",
+        ) from None
+    conn = openstack.connection.Connection(config=region)
+    counter = RequestCounter()
+    adapter = _CountingAdapter(counter, pool_maxsize=16)
+    conn.session.session.mount("http://", adapter)
+    conn.session.session.mount("https://", adapter)
+    result = Cloud(conn, name, counter)
+    try:
+        conn.authorize()  # one token for the whole run
+    except ks_exc.ConnectFailure:
+        raise OpenStackError(
+            f"identity service of cloud {name!r} is not reachable",
+            hint="is the cloud up? `berth cloud status`",
+        ) from None
+    except (ks_exc.Unauthorized, os_exc.HttpException, ks_exc.ClientException) as bad:
+        raise OpenStackError(
+            f"identity service refused cloud {name!r} ({type(bad).__name__})",
+            hint=f"check the credentials of {name!r} in {where}",
+        ) from None
+    return result

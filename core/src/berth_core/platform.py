@@ -1,0 +1,113 @@
+"""Platform resources every tenant relies on, from the site's cloud.yml, as the `platform` tenant's state.
+
+The external network and its subnet, one Neutron subnet pool per tenant address pool (so Neutron itself
+refuses overlapping tenant subnets), the flavor catalogue (public and private) and the default quota
+class (nova and cinder hold it; neutron's defaults live in its configuration file, not in its API).
+Keys: `external-network/<name>`, `external-subnet/<name>`, `subnet-pool/<pool>`, `flavor/<name>`,
+`quota-class/default`. The engines (direct and Pulumi) map these attributes one to one.
+"""
+
+from __future__ import annotations
+
+from berth_core.manifest import QuotaRequest
+from berth_core.quota import resolve_quota
+from berth_core.quota_fields import QUOTA_FIELDS
+from berth_core.site import AddressPool, ExternalNetwork, Flavor, Site
+from berth_core.state import MANAGED_TAG, DesiredState, Json, Resource, tenant_tag
+
+PLATFORM_TENANT = "platform"
+PLATFORM_KINDS: tuple[str, ...] = (
+    "external-network",
+    "external-subnet",
+    "subnet-pool",
+    "flavor",
+    "quota-class",
+)
+# Quota fields a quota class can hold through the API (neutron's defaults are configuration only).
+CLASS_SERVICES = ("compute", "volume")
+
+
+def platform_tags() -> list[str]:
+    return [MANAGED_TAG, tenant_tag(PLATFORM_TENANT)]
+
+
+def external_resources(ext: ExternalNetwork) -> list[Resource]:
+    net_key = f"external-network/{ext.name}"
+    gateway = ext.gateway if ext.gateway is not None else ext.cidr.network_address + 1
+    return [
+        Resource(
+            net_key,
+            PLATFORM_TENANT,
+            {
+                "name": ext.name,
+                "external": True,
+                "shared": False,
+                "physicalNetwork": ext.physical_network,
+                "tags": platform_tags(),
+            },
+        ),
+        Resource(
+            f"external-subnet/{ext.name}",
+            PLATFORM_TENANT,
+            {
+                "name": ext.name,
+                "network": net_key,
+                "ipVersion": 4,
+                "cidr": str(ext.cidr),
+                "gatewayIp": str(gateway),
+                "enableDhcp": False,  # floating IPs and router gateways need no DHCP
+                "tags": platform_tags(),
+            },
+            (net_key,),
+        ),
+    ]
+
+
+def subnet_pool_resource(pool: AddressPool) -> Resource:
+    return Resource(
+        f"subnet-pool/{pool.name}",
+        PLATFORM_TENANT,
+        {
+            "name": pool.name,
+            "ipVersion": 4,
+            "prefixes": [str(pool.cidr)],
+            "defaultPrefixLength": pool.default_prefix_length,
+            "minPrefixLength": pool.min_prefix_length,
+            "maxPrefixLength": pool.max_prefix_length,
+            "shared": True,  # tenant subnets are carved from it in the agencies' projects
+            "tags": platform_tags(),
+        },
+    )
+
+
+def flavor_resource(flavor: Flavor) -> Resource:
+    return Resource(
+        f"flavor/{flavor.name}",
+        PLATFORM_TENANT,
+        {
+            "name": flavor.name,
+            "vcpus": flavor.vcpus,
+            "ramMiB": flavor.ram_mib,
+            "diskGiB": flavor.disk_gib,
+            "public": flavor.public,
+        },
+    )
+
+
+def default_quota_class(site: Site) -> Resource:
+    """The site's defaultQuotaClass resolved through its parents, for the services that store classes."""
+    resolved = resolve_quota(QuotaRequest.model_validate({"class": site.spec.default_quota_class}), site)
+    values: dict[str, Json] = {f.name: resolved[f.name] for f in QUOTA_FIELDS if f.service in CLASS_SERVICES}
+    return Resource("quota-class/default", PLATFORM_TENANT, {"name": "default", "values": values})
+
+
+def build_platform(site: Site) -> DesiredState:
+    """The platform's desired state. Raises ManifestInvalid if the site's quota classes are broken."""
+    spec = site.spec
+    resources = [
+        *external_resources(spec.external_network),
+        *(subnet_pool_resource(p) for p in spec.address_pools),
+        *(flavor_resource(f) for f in spec.flavors),
+        default_quota_class(site),
+    ]
+    return DesiredState.of(resources, (PLATFORM_TENANT,))
