@@ -15,7 +15,7 @@ from typing import Any
 from berth_core.errors import UsageError
 from berth_core.site import Site
 from berth_exporters.collectors import blockstorage, compute, identity, network, placement
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.refresher import Observe, Refresher
 
 DEFAULT_LISTEN = "127.0.0.1:9180"
@@ -32,7 +32,7 @@ SERVICES = {
 class ExporterConfig:
     site: Site
     clouds_yaml: Path
-    cloud: str = "berth-admin"
+    cloud: str | None = None  # default: OS_CLOUD, else the first cloud of clouds.yaml
     listen: str = DEFAULT_LISTEN
     interval: float = 60.0
     max_stale: float | None = None  # default: 10 intervals
@@ -54,7 +54,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def observers(cloud: Cloud, concurrency: int) -> dict[str, Observe]:
+def observers(cloud: Reader, concurrency: int) -> dict[str, Observe]:
     """Collectors in refresh order: identity first, since the quota reads need its project list."""
     return {
         "identity": partial(identity.observe, cloud),
@@ -72,7 +72,7 @@ def overrides_by_service(config: ExporterConfig) -> dict[str, str]:
     return {SERVICES[name]: url for name, url in config.endpoint_overrides.items()}
 
 
-def build(config: ExporterConfig) -> tuple[Refresher, Cloud]:
+def build(config: ExporterConfig) -> tuple[Refresher, Reader]:
     from berth_exporters.connection import connect
 
     parse_listen(config.listen)  # a typo in --listen fails before connecting, not after
@@ -82,7 +82,7 @@ def build(config: ExporterConfig) -> tuple[Refresher, Cloud]:
         observers=observers(cloud, config.concurrency),
         interval=config.interval,
         max_stale=config.max_stale if config.max_stale is not None else 10 * config.interval,
-        requests_made=cloud.counter.value,
+        requests_made=cloud.requests_made,
     )
     return refresher, cloud
 

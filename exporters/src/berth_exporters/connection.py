@@ -1,71 +1,58 @@
-"""One OpenStack connection for the exporter's life, HTTP requests counted, raw JSON reads.
+"""The exporter's reads through berth_cloud's connection: one Cloud for the exporter's life.
 
-The connection is made once from clouds.yaml; keystoneauth renews the token before it expires, and a
-401 (token revoked early) invalidates it and retries once. Reads go through the service proxies as raw
-REST calls: the exporter needs a few fields from bulk lists, not full SDK resources.
+berth_cloud.connect authenticates once (clouds.yaml) and counts every HTTP request; berth_cloud.http.call
+sends raw JSON requests through the service proxies. Here: a short retry (the next refresh is the real
+retry), one re-authentication on 401 (a token revoked before it expired; keystoneauth renews tokens that
+are about to expire by itself), per-collector endpoint overrides, and nova/cinder pagination.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from berth_core.errors import OpenStackError
+from berth_cloud.connection import Cloud
+from berth_cloud.http import ApiError, RetryPolicy, call
 
-
-class ApiError(Exception):
-    """An OpenStack answer that is not 2xx (the collector's refresh fails, or one project is skipped)."""
-
-    def __init__(self, status: int, url: str) -> None:
-        super().__init__(f"HTTP {status} from {url}")
-        self.status = status
-
-
-class RequestCounter:
-    """Counts every HTTP request the connection's session sends (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0
-
-    def __call__(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            self.count += 1
-        return response
-
-    def value(self) -> int:
-        with self._lock:
-            return self.count
+EXPORTER_RETRY = RetryPolicy((0.5,))
 
 
 @dataclass
-class Cloud:
-    """The connection plus where each service is reached (an override replaces the catalog's endpoint)."""
+class Reader:
+    """Reads JSON from a service; an override replaces the catalogue's endpoint for that service."""
 
-    conn: Any  # openstack.connection.Connection
-    counter: RequestCounter
+    cloud: Cloud
     overrides: Mapping[str, str] = field(default_factory=dict)
 
-    def proxy(self, service: str) -> Any:
-        return getattr(self.conn, service)
+    def requests_made(self) -> int:
+        return self.cloud.counter.total
 
     def get(self, service: str, path: str, *, microversion: str | None = None, params: Any = None) -> Any:
-        """GET a path of a service and return its JSON; one re-authentication on 401."""
         base = self.overrides.get(service)
-        url = urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base else path
+        url = urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base and "://" not in path else path
+        proxy = getattr(self.cloud.conn, service)
         for attempt in (1, 2):
-            response = self.proxy(service).get(url, microversion=microversion, params=params, raise_exc=False)
-            if response.status_code == 401 and attempt == 1:
-                self.conn.session.invalidate()
-                continue
-            if response.status_code >= 400:
-                raise ApiError(response.status_code, str(response.url or url))
-            return response.json()
-        raise ApiError(401, url)
+            try:
+                return (
+                    call(
+                        proxy,
+                        "GET",
+                        url,
+                        what=f"GET {path}",
+                        params=params,
+                        microversion=microversion,
+                        retry=EXPORTER_RETRY,
+                    )
+                    or {}
+                )
+            except ApiError as error:
+                if error.status != 401 or attempt == 2:
+                    raise
+                self.cloud.conn.session.invalidate()
+        raise AssertionError("unreachable")
 
     def paged(
         self, service: str, path: str, key: str, *, microversion: str | None = None, params: Any = None
@@ -82,26 +69,8 @@ class Cloud:
             body = self.get(service, nxt, microversion=microversion)
 
 
-def connect(clouds_yaml: Path, cloud: str, overrides: Mapping[str, str] | None = None) -> Cloud:
-    """Authenticate once; a bad clouds.yaml or unreachable keystone is a clear OpenStackError."""
-    import openstack
-    from openstack import exceptions as os_exc
-    from openstack.config import loader
+def connect(clouds_yaml: Path, cloud: str | None, overrides: Mapping[str, str] | None = None) -> Reader:
+    """Authenticate once (berth_cloud.connect: OpenStackError with a hint when it cannot)."""
+    from berth_cloud.connection import connect as cloud_connect
 
-    if not clouds_yaml.is_file():
-        raise OpenStackError(
-            f"{clouds_yaml} does not exist",
-            hint="deploy the devcloud (berth cloud deploy) or pass --clouds-yaml",
-        )
-    try:
-        config = loader.OpenStackConfig(config_files=[str(clouds_yaml)])
-        region = config.get_one(cloud=cloud)
-        conn = openstack.connection.Connection(config=region)
-        conn.authorize()
-    except (os_exc.SDKException, OSError) as error:
-        raise OpenStackError(
-            f"cannot connect to cloud {cloud!r} from {clouds_yaml}: {type(error).__name__}"
-        ) from None
-    counter = RequestCounter()
-    conn.session.session.hooks.setdefault("response", []).append(counter)
-    return Cloud(conn, counter, dict(overrides or {}))
+    return Reader(cloud_connect(cloud, clouds_yaml), dict(overrides or {}))

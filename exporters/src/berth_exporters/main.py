@@ -36,7 +36,9 @@ def parser() -> argparse.ArgumentParser:
         "--max-stale", type=float, default=None, help="seconds a failing collector's data is still served"
     )
     p.add_argument("--clouds-yaml", type=Path, default=None, help="default: .berth/<site>/clouds.yaml")
-    p.add_argument("--cloud", default="berth-admin", help="cloud name in clouds.yaml")
+    p.add_argument(
+        "--cloud", default=None, help="cloud name in clouds.yaml (default: OS_CLOUD, else its first cloud)"
+    )
     p.add_argument("--concurrency", type=int, default=8, help="per-project quota reads in flight")
     p.add_argument(
         "--endpoint-override",

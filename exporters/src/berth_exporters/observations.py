@@ -71,8 +71,7 @@ class NetworkObservation(TypedDict):
 
 class StoragePool(TypedDict):
     name: str
-    total_gib: float | None  # None: the backend reports "infinite" or "unknown"
-    reserved_percentage: float
+    capabilities: dict[str, Any]  # cinder's pool capabilities (sizes may be "infinite"/"unknown")
 
 
 class BlockStorageObservation(TypedDict):

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from berth_cloud.capacity import provider_capacity, volume_inventory
 from berth_core.admission import Commitment, admit
-from berth_core.capacity import HOST_CLASSES, CapacitySnapshot, Inventory, ProviderCapacity, flavor_fit
+from berth_core.capacity import HOST_CLASSES, CapacitySnapshot, Inventory, flavor_fit
 from berth_core.site import RESOURCE_CLASSES, Flavor, ResourceClass, Site
 from berth_exporters.families import CLASS_RESOURCE, Families, unit_suffix
 from berth_exporters.observations import (
@@ -42,47 +43,40 @@ def snapshot_from_observations(
     storage: BlockStorageObservation | None,
     site: Site,
 ) -> CapacitySnapshot:
-    """berth_core's CapacitySnapshot from placement (hosts) and cinder (the volume pool)."""
+    """berth_core's CapacitySnapshot from placement (hosts) and cinder (the volume pool), shaped by
+    berth_cloud.capacity's own helpers so `berth capacity` and the exporter agree."""
     zones = compute["host_zones"] if compute else {}
-    hosts: list[ProviderCapacity] = []
-    for p in sorted(placement["providers"], key=lambda p: p["name"]):
-        inventories: dict[ResourceClass, Inventory] = {}
-        for rc in HOST_CLASSES:
-            raw = p["inventories"].get(rc)
-            if raw is not None:
-                inventories[rc] = Inventory(
-                    total=int(raw["total"]),
-                    reserved=int(raw.get("reserved", 0)),
-                    allocation_ratio=float(raw.get("allocation_ratio", 1.0)),
-                    used=int(p["usages"].get(rc, 0)),
-                )
-        hosts.append(ProviderCapacity(p["name"], _zone_of(p["name"], zones), inventories))
+    hosts = [
+        provider_capacity({"name": p["name"]}, p["inventories"], p["usages"], zones, UNKNOWN_ZONE)
+        for p in sorted(placement["providers"], key=lambda p: p["name"])
+        if any(rc in p["inventories"] for rc in HOST_CLASSES)  # not sharing/nested providers
+    ]
     return CapacitySnapshot("placement", tuple(hosts), _volume_inventory(storage, site))
 
 
-def _zone_of(provider: str, zones: dict[str, str]) -> str:
-    # a fake/libvirt node is named after its host, or host.domain
-    return zones.get(provider) or zones.get(provider.split(".", 1)[0]) or UNKNOWN_ZONE
-
-
 def _volume_inventory(storage: BlockStorageObservation | None, site: Site) -> Inventory:
-    """Cinder pools' size where they report one, else cloud.yml's volumeCapacityGiB (fake backends)."""
+    """Cinder pools' size where they report one; else cloud.yml's volumeCapacityGiB (fake backends),
+    with the site's ratio and reservation, and usage summed from the all-tenant volume list."""
     policy = site.spec.capacity
-    total = float(policy.volume_capacity_gib)
-    reserved = float(policy.reserved.get("VOLUME_GB", 0))
-    used = 0
-    if storage is not None:
-        sized = [p for p in storage["pools"] if p["total_gib"] is not None]
-        if sized:
-            total = sum(float(p["total_gib"] or 0) for p in sized)
-            reserved = sum(float(p["total_gib"] or 0) * p["reserved_percentage"] / 100 for p in sized)
-        used = sum(u.get("volume_gib", 0) for u in storage["usage"].values())
+    pools = [dict(p, capabilities=p["capabilities"]) for p in storage["pools"]] if storage else []
+    measured = volume_inventory(pools, policy.volume_capacity_gib)
+    if any(_is_number(p["capabilities"].get("total_capacity_gb")) for p in pools):
+        return measured
+    used = sum(u.get("volume_gib", 0) for u in storage["usage"].values()) if storage else 0
     return Inventory(
-        total=int(total),
-        reserved=int(reserved),
+        total=policy.volume_capacity_gib,
+        reserved=int(policy.reserved.get("VOLUME_GB", 0)),
         allocation_ratio=policy.allocation_ratios.get("VOLUME_GB", 1.0),
         used=used,
     )
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def host_families(out: Families, snapshot: CapacitySnapshot) -> None:

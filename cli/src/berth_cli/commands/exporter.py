@@ -32,7 +32,10 @@ def serve(
     clouds_yaml: Annotated[
         Path | None, typer.Option("--clouds-yaml", help="Default: .berth/<site>/clouds.yaml.")
     ] = None,
-    cloud: Annotated[str, typer.Option("--cloud", help="Cloud name in clouds.yaml.")] = "berth-admin",
+    cloud: Annotated[
+        str | None,
+        typer.Option("--cloud", help="Cloud name in clouds.yaml (default: OS_CLOUD, else its first cloud)."),
+    ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Per-project quota reads in flight.")] = 8,
     endpoint_override: Annotated[
         list[str] | None,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.observations import Observation, Project, tenant_slug
 
 PerProject = Callable[[str], dict[str, int]]
@@ -65,4 +65,4 @@ def one(_: object) -> int:
     return 1
 
 
-__all__ = ["Cloud", "by_project", "one", "per_project", "tenant_projects"]
+__all__ = ["Reader", "by_project", "one", "per_project", "tenant_projects"]

@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from berth_exporters.collectors import by_project, one, per_project, tenant_projects
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.observations import BlockStorageObservation, Observation, StoragePool
 
-
-def _gib(value: Any) -> float | None:
-    """Cinder reports "infinite"/"unknown" for backends that do not know their size."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+# what berth_cloud.capacity.volume_inventory reads of a pool
+POOL_FIELDS = (
+    "total_capacity_gb",
+    "reserved_percentage",
+    "thin_provisioning_support",
+    "max_over_subscription_ratio",
+    "allocated_capacity_gb",
+    "provisioned_capacity_gb",
+)
 
 
 def observe(
-    cloud: Cloud, previous: Mapping[str, Observation | None], concurrency: int = 8
+    cloud: Reader, previous: Mapping[str, Observation | None], concurrency: int = 8
 ) -> BlockStorageObservation:
     pools = [
-        StoragePool(
-            name=p["name"],
-            total_gib=_gib(p.get("capabilities", {}).get("total_capacity_gb")),
-            reserved_percentage=float(p.get("capabilities", {}).get("reserved_percentage") or 0),
-        )
+        StoragePool(name=p["name"], capabilities={k: p.get("capabilities", {}).get(k) for k in POOL_FIELDS})
         for p in cloud.get("block_storage", "/scheduler-stats/get_pools", params={"detail": "true"})["pools"]
     ]
     volumes = cloud.paged("block_storage", "/volumes/detail", "volumes", params={"all_tenants": 1})

@@ -1,4 +1,4 @@
-"""Compute: zones, services, flavors and all servers in bulk; quotas per project (nova has no
+"""Compute: services (with their zones), flavors and all servers in bulk; quotas per project (nova has no
 all-project quota call)."""
 
 from __future__ import annotations
@@ -6,23 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from berth_cloud.capacity import compute_zones
 from berth_exporters.collectors import by_project, one, per_project, tenant_projects
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.observations import ComputeObservation, ComputeService, FlavorRecord, Observation
 
 MICROVERSION = "2.47"  # servers embed their flavor's vcpus and ram: usage without a flavor lookup
 
 
 def observe(
-    cloud: Cloud, previous: Mapping[str, Observation | None], concurrency: int = 8
+    cloud: Reader, previous: Mapping[str, Observation | None], concurrency: int = 8
 ) -> ComputeObservation:
-    zones_body = cloud.get("compute", "/os-availability-zone/detail")
-    host_zones = {
-        host: zone["zoneName"]
-        for zone in zones_body.get("availabilityZoneInfo", [])
-        for host, services in (zone.get("hosts") or {}).items()
-        if "nova-compute" in services
-    }
+    raw_services = cloud.get("compute", "/os-services", params={"binary": "nova-compute"})["services"]
     services = [
         ComputeService(
             host=s["host"],
@@ -30,7 +25,7 @@ def observe(
             up=s.get("state") == "up",
             enabled=s.get("status") == "enabled",
         )
-        for s in cloud.get("compute", "/os-services", params={"binary": "nova-compute"})["services"]
+        for s in raw_services
     ]
     flavors = [
         FlavorRecord(
@@ -61,7 +56,7 @@ def observe(
 
     quotas, failed = per_project(quota, (p["id"] for p in tenant_projects(previous)), concurrency)
     return ComputeObservation(
-        host_zones=host_zones,
+        host_zones=compute_zones(raw_services),
         services=services,
         flavors=flavors,
         usage=usage,

@@ -5,19 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from berth_exporters.connection import Cloud
+from berth_cloud.mapping import AGENCY_ATTR, DISPLAY_NAME_ATTR
+from berth_exporters.connection import Reader
 from berth_exporters.observations import AGENCY_TAG_PREFIX, IdentityObservation, Observation, Project
 
 
 def project_record(raw: Mapping[str, Any]) -> Project:
-    """Agency and display name: keystone extra properties berth sets, else tags, else the description."""
+    """Agency and display name: the keystone extra attributes berth_cloud sets, else tags, else the description."""
     tags = [str(t) for t in raw.get("tags") or []]
     agency = str(
-        raw.get("agency")
+        raw.get(AGENCY_ATTR)
+        or raw.get("agency")
         or next((t[len(AGENCY_TAG_PREFIX) :] for t in tags if t.startswith(AGENCY_TAG_PREFIX)), "")
     )
     display = (
-        raw.get("display_name") or raw.get("displayName") or raw.get("description") or raw.get("name", "")
+        raw.get(DISPLAY_NAME_ATTR)
+        or raw.get("display_name")
+        or raw.get("displayName")
+        or raw.get("description")
+        or raw.get("name", "")
     )
     return Project(
         id=str(raw["id"]),
@@ -30,6 +36,6 @@ def project_record(raw: Mapping[str, Any]) -> Project:
     )
 
 
-def observe(cloud: Cloud, previous: Mapping[str, Observation | None]) -> IdentityObservation:
-    body = cloud.get("identity", "/v3/projects")
+def observe(cloud: Reader, previous: Mapping[str, Observation | None]) -> IdentityObservation:
+    body = cloud.get("identity", "/projects")
     return IdentityObservation(projects=[project_record(p) for p in body.get("projects", [])])

@@ -7,16 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from berth_exporters.collectors import one, tenant_projects
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.observations import NetworkObservation, Observation
 
 # metric resource -> (list path, body key, quota key)
 KINDS: dict[str, tuple[str, str, str]] = {
-    "networks": ("/v2.0/networks", "networks", "network"),
-    "ports": ("/v2.0/ports", "ports", "port"),
-    "routers": ("/v2.0/routers", "routers", "router"),
-    "floating_ips": ("/v2.0/floatingips", "floatingips", "floatingip"),
-    "security_groups": ("/v2.0/security-groups", "security_groups", "security_group"),
+    "networks": ("/networks", "networks", "network"),
+    "ports": ("/ports", "ports", "port"),
+    "routers": ("/routers", "routers", "router"),
+    "floating_ips": ("/floatingips", "floatingips", "floatingip"),
+    "security_groups": ("/security-groups", "security_groups", "security_group"),
 }
 
 
@@ -24,7 +24,7 @@ def _owner(item: dict[str, Any]) -> str:
     return str(item.get("project_id") or item.get("tenant_id") or "")
 
 
-def observe(cloud: Cloud, previous: Mapping[str, Observation | None]) -> NetworkObservation:
+def observe(cloud: Reader, previous: Mapping[str, Observation | None]) -> NetworkObservation:
     usage: dict[str, dict[str, int]] = {}
     for resource, (path, key, _) in KINDS.items():
         for item in cloud.get("network", path, params={"fields": "project_id"})[key]:
@@ -32,14 +32,14 @@ def observe(cloud: Cloud, previous: Mapping[str, Observation | None]) -> Network
             row[resource] += one(item)
     subnets = [
         {"cidr": str(s["cidr"]), "project_id": _owner(s)}
-        for s in cloud.get("network", "/v2.0/subnets", params={"fields": ["cidr", "project_id"]})["subnets"]
+        for s in cloud.get("network", "/subnets", params={"fields": ["cidr", "project_id"]})["subnets"]
     ]
-    listed = {_owner(q): q for q in cloud.get("network", "/v2.0/quotas")["quotas"]}
+    listed = {_owner(q): q for q in cloud.get("network", "/quotas")["quotas"]}
     tenants = tenant_projects(previous)
     missing = [p["id"] for p in tenants if p["id"] not in listed]
     defaults: dict[str, Any] = {}
     if missing:  # projects never given a quota hold neutron's defaults: one call covers them all
-        defaults = cloud.get("network", f"/v2.0/quotas/{missing[0]}/default")["quota"]
+        defaults = cloud.get("network", f"/quotas/{missing[0]}/default")["quota"]
     quotas = {
         p["id"]: {
             resource: int(listed.get(p["id"], defaults)[qkey]) for resource, (_, _, qkey) in KINDS.items()

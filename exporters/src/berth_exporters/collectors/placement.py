@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from berth_exporters.connection import Cloud
+from berth_exporters.connection import Reader
 from berth_exporters.observations import Observation, PlacementObservation, Provider
 
 MICROVERSION = "1.14"
 
 
 def observe(
-    cloud: Cloud, previous: Mapping[str, Observation | None], concurrency: int = 8
+    cloud: Reader, previous: Mapping[str, Observation | None], concurrency: int = 8
 ) -> PlacementObservation:
     providers = cloud.get("placement", "/resource_providers", microversion=MICROVERSION)["resource_providers"]
 
