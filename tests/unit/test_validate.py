@@ -5,7 +5,13 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from berth_core.loader import load_manifests, load_site
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from berth_core.loader import Document, LoadedManifest, load_manifests, load_site
+from berth_core.manifest import TenantManifest
+from berth_core.safe_yaml import Locator
 from berth_core.validate import check_against_site, validate_paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +136,26 @@ def test_validate_paths_reports_an_invalid_site(tmp_path: Path) -> None:
     )
     report = validate_paths([VALID], bad_site)
     assert [(p.location.file, p.code) for p in report.problems] == [(str(bad_site), "manifest.kind")]
+
+
+prefixes = st.lists(st.tuples(st.integers(22, 28), st.integers(0, 2**16 - 1)), min_size=0, max_size=12).map(
+    lambda items: [IPv4Network((0x0A400000 + (o >> (32 - p) << (32 - p)), p)) for p, o in items]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefixes)
+def test_every_overlapping_pair_is_reported_once(cidrs: list[IPv4Network]) -> None:
+    data = yaml.safe_load(MANIFEST.format(slug="so-a", quota="small", flavors="m1.small", networks=""))
+    data["spec"]["networks"] = [{"name": f"n{i}", "cidr": str(c)} for i, c in enumerate(cidrs)]
+    loaded = LoadedManifest(
+        TenantManifest.model_validate(data), "mem.yaml", 0, Document(data, "mem.yaml", 0, Locator())
+    )
+    reported = sorted((p.params["other"], p.params["cidr"]) for p in check_against_site([loaded], SITE))
+    expected = sorted(
+        (str(cidrs[i]), str(cidrs[j]))
+        for j in range(len(cidrs))
+        for i in range(j)
+        if cidrs[i].overlaps(cidrs[j])
+    )
+    assert reported == expected
