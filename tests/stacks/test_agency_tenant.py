@@ -135,8 +135,8 @@ def test_internal_router_has_no_gateway(run_program, example_desired) -> None:
 def test_security_groups_hold_exactly_the_manifest_rules(run_program, example_desired) -> None:
     monitor = register(run_program, example_desired, "so-y-te")
     by_name = monitor.by_name()
-    for name in ("web", "db"):
-        assert by_name[f"secgroup/so-y-te/{name}"].inputs["deleteDefaultRules"] is True
+    for name in ("web", "db"):  # no egress rules stated: Neutron's default egress stays
+        assert by_name[f"secgroup/so-y-te/{name}"].inputs["deleteDefaultRules"] is False
     rules = {k: r for k, r in example_desired.resources.items() if k.startswith("secgroup-rule/so-y-te/")}
     assert len(rules) == 3
     for key, rule in rules.items():
@@ -238,3 +238,26 @@ def test_explicit_depends_on_are_the_desired_edges(run_program, example_desired,
     for name, deps in explicit.items():
         key = name.rsplit("/", 1)[0] if name.startswith("quota/") else name
         assert deps == set(mine[key].depends_on), name
+
+
+@pytest.mark.parametrize("slug", EXAMPLE_SLUGS)
+def test_default_egress_goes_only_where_the_manifest_states_egress(
+    run_program, example_desired, slug
+) -> None:
+    monitor = register(run_program, example_desired, slug)
+    mine = example_desired.for_tenants([slug]).resources.values()
+    for group in (r for r in mine if r.kind == "secgroup"):
+        egress = any(
+            r.kind == "secgroup-rule"
+            and r.attrs["secgroup"] == group.key
+            and r.attrs["direction"] == "egress"
+            for r in mine
+        )
+        assert monitor.by_name()[group.key].inputs["deleteDefaultRules"] is egress, group.key
+
+
+def test_examples_include_a_group_with_egress_rules(example_desired) -> None:
+    assert any(
+        r.kind == "secgroup-rule" and r.attrs["direction"] == "egress"
+        for r in example_desired.resources.values()
+    )

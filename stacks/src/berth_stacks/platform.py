@@ -1,96 +1,126 @@
-"""`Platform`: what every tenant relies on, from the site's cloud.yml: the external network and its subnet,
-one shared Neutron subnet pool per tenant address pool (so Neutron itself refuses overlapping tenant
-subnets), and the flavor catalogue (private flavors are granted per tenant by AgencyTenant).
+"""`Platform`: what every tenant relies on, from berth_core.platform.build_platform(site): the external
+network and its subnet, one shared Neutron subnet pool per tenant address pool (so Neutron itself refuses
+overlapping tenant subnets), and the flavor catalogue (private flavors are granted per tenant by
+AgencyTenant).
 
-Resource names follow berth's key style (`<kind>/<name>`) so they are stable across runs. Written against
-the Site model directly: berth_core has no platform desired state yet (see docs/pulumi.md).
+Names are the desired keys, as for tenants. The default quota class (`quota-class/default`) has no
+pulumi-openstack resource: the component leaves it out and lists it in `not_realised`, and the runner's
+caller applies it with the direct engine (docs/pulumi.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pulumi
 import pulumi_openstack as openstack
 
-from berth_core.site import Site
-from berth_stacks.types import PLATFORM_COMPONENT
+from berth_core.errors import PulumiFailed
+from berth_core.state import DesiredState, Resource
+from berth_stacks.types import PLATFORM_COMPONENT, PULUMI_UNSUPPORTED_KINDS
 
-
-def platform_keys(site: Site) -> list[str]:
-    """The names of the resources Platform registers for a site, in registration order."""
-    ext = site.spec.external_network.name
-    return [
-        f"external-network/{ext}",
-        f"external-subnet/{ext}",
-        *(f"subnet-pool/{pool.name}" for pool in site.spec.address_pools),
-        *(f"flavor/{flavor.name}" for flavor in site.spec.flavors),
-    ]
+Builder = Callable[["Platform", Resource, pulumi.ResourceOptions], pulumi.CustomResource]
 
 
 class Platform(pulumi.ComponentResource):
-    def __init__(self, site: Site, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(PLATFORM_COMPONENT, site.name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        ext = site.spec.external_network
-        segments = (
-            None
-            if ext.physical_network is None
-            else [
-                openstack.networking.NetworkSegmentArgs(
-                    network_type="flat", physical_network=ext.physical_network
+    def __init__(self, name: str, desired: DesiredState, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(PLATFORM_COMPONENT, name, None, opts)
+        self.by_key: dict[str, pulumi.CustomResource] = {}
+        self.not_realised: list[str] = []
+        for res in sorted(desired.resources.values(), key=lambda r: (_ORDER.get(r.kind, len(_ORDER)), r.key)):
+            if res.kind in PULUMI_UNSUPPORTED_KINDS:
+                self.not_realised.append(res.key)
+                continue
+            builder = _BUILDERS.get(res.kind)
+            if builder is None:
+                raise PulumiFailed(
+                    f"berth_stacks cannot realise platform resource kind {res.kind!r} ({res.key})"
                 )
-            ]
-        )
-        network = openstack.networking.Network(
-            f"external-network/{ext.name}",
-            name=ext.name,
-            external=True,
-            shared=False,
-            admin_state_up=True,
-            segments=segments,
-            opts=child,
-        )
-        openstack.networking.Subnet(
-            f"external-subnet/{ext.name}",
-            name=ext.name,
-            network_id=network.id,
-            ip_version=4,
-            cidr=str(ext.cidr),
-            gateway_ip=None if ext.gateway is None else str(ext.gateway),
-            enable_dhcp=False,  # addresses on the external network are floating IPs and router gateways
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[network]),
-        )
-        pools = {
-            pool.name: openstack.networking.SubnetPool(
-                f"subnet-pool/{pool.name}",
-                name=pool.name,
-                ip_version=4,
-                prefixes=[str(pool.cidr)],
-                default_prefixlen=pool.default_prefix_length,
-                min_prefixlen=pool.min_prefix_length,
-                max_prefixlen=pool.max_prefix_length,
-                shared=True,  # agencies' subnets are allocated from it in their own projects
-                is_default=False,
-                opts=child,
-            )
-            for pool in site.spec.address_pools
-        }
-        flavors = {
-            flavor.name: openstack.compute.Flavor(
-                f"flavor/{flavor.name}",
-                name=flavor.name,
-                vcpus=flavor.vcpus,
-                ram=flavor.ram_mib,
-                disk=flavor.disk_gib,
-                is_public=flavor.public,
-                opts=child,
-            )
-            for flavor in site.spec.flavors
-        }
-        self.external_network_id: pulumi.Output[str] = network.id
+            missing = [dep for dep in res.depends_on if dep not in self.by_key]
+            if missing:
+                raise PulumiFailed(f"{res.key} depends on {', '.join(missing)}, which the platform lacks")
+            deps = [self.by_key[d] for d in res.depends_on]
+            self.by_key[res.key] = builder(self, res, pulumi.ResourceOptions(parent=self, depends_on=deps))
+        networks = {k: r.id for k, r in self.by_key.items() if k.startswith("external-network/")}
+        self.external_network_ids: dict[str, pulumi.Output[str]] = networks
         self.register_outputs(
             {
-                "externalNetworkId": network.id,
-                "subnetPoolIds": {name: p.id for name, p in pools.items()},
-                "flavorIds": {name: f.id for name, f in flavors.items()},
+                "externalNetworkIds": networks,
+                "subnetPoolIds": {k: r.id for k, r in self.by_key.items() if k.startswith("subnet-pool/")},
+                "flavorIds": {k: r.id for k, r in self.by_key.items() if k.startswith("flavor/")},
             }
         )
+
+    def ref(self, key: object) -> pulumi.Output[str]:
+        return self.by_key[str(key)].id
+
+
+def _external_network(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    physical = a.get("physicalNetwork")
+    return openstack.networking.Network(
+        res.key,
+        name=a["name"],
+        external=a["external"],
+        shared=a["shared"],
+        admin_state_up=True,
+        segments=None
+        if physical is None
+        else [openstack.networking.NetworkSegmentArgs(network_type="flat", physical_network=physical)],
+        tags=list(a["tags"]),
+        opts=opts,
+    )
+
+
+def _external_subnet(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    return openstack.networking.Subnet(
+        res.key,
+        name=a["name"],
+        network_id=p.ref(a["network"]),
+        ip_version=a["ipVersion"],
+        cidr=a["cidr"],
+        gateway_ip=a["gatewayIp"],
+        enable_dhcp=a["enableDhcp"],
+        tags=list(a["tags"]),
+        opts=opts,
+    )
+
+
+def _subnet_pool(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    return openstack.networking.SubnetPool(
+        res.key,
+        name=a["name"],
+        ip_version=a["ipVersion"],
+        prefixes=list(a["prefixes"]),
+        default_prefixlen=a["defaultPrefixLength"],
+        min_prefixlen=a["minPrefixLength"],
+        max_prefixlen=a["maxPrefixLength"],
+        shared=a["shared"],
+        is_default=False,
+        tags=list(a["tags"]),
+        opts=opts,
+    )
+
+
+def _flavor(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    return openstack.compute.Flavor(
+        res.key,
+        name=a["name"],
+        vcpus=a["vcpus"],
+        ram=a["ramMiB"],  # nova counts MiB
+        disk=a["diskGiB"],
+        is_public=a["public"],
+        opts=opts,
+    )
+
+
+_BUILDERS: dict[str, Builder] = {
+    "external-network": _external_network,
+    "external-subnet": _external_subnet,
+    "subnet-pool": _subnet_pool,
+    "flavor": _flavor,
+}
+_ORDER = {kind: i for i, kind in enumerate(_BUILDERS)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from berth_core.platform import build_platform
 from berth_core.site import Site
 from berth_core.state import DesiredState
 from berth_stacks.types import PLATFORM_STACK, tenant_stack_name
@@ -34,14 +35,14 @@ def tenant_program(slug: str, desired: DesiredState) -> Program:
     return program
 
 
-def platform_program(site: Site) -> Program:
+def platform_program(name: str, desired: DesiredState) -> Program:
     def program() -> None:
         import pulumi
 
         from berth_stacks.platform import Platform
 
-        platform = Platform(site)
-        pulumi.export("externalNetworkId", platform.external_network_id)
+        platform = Platform(name, desired)
+        pulumi.export("externalNetworkIds", platform.external_network_ids)
 
     return program
 
@@ -55,4 +56,5 @@ def tenant_targets(desired: DesiredState) -> list[StackTarget]:
 
 
 def platform_target(site: Site) -> StackTarget:
-    return StackTarget(PLATFORM_STACK, platform_program(site))
+    """The platform stack. Built before Pulumi runs, so a broken site fails as ManifestInvalid (exit 3)."""
+    return StackTarget(PLATFORM_STACK, platform_program(site.name, build_platform(site)))

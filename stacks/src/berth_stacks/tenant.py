@@ -45,6 +45,7 @@ class AgencyTenant(pulumi.ComponentResource):
             )
         super().__init__(TENANT_COMPONENT, slug, None, opts)
         self.slug = slug
+        self._mine = mine
         self.lookups: Lookups = lookups or InvokeLookups(parent=self)
         self.by_key: dict[str, pulumi.CustomResource] = {}
         self.domain = ""  # set by the project builder; users and groups live there
@@ -67,6 +68,14 @@ class AgencyTenant(pulumi.ComponentResource):
                 "networkIds": {k: r.id for k, r in self.by_key.items() if k.startswith("network/")},
                 "subnetIds": {k: r.id for k, r in self.by_key.items() if k.startswith("subnet/")},
             }
+        )
+
+    def has_egress_rules(self, secgroup_key: str) -> bool:
+        return any(
+            r.kind == "secgroup-rule"
+            and r.attrs.get("secgroup") == secgroup_key
+            and r.attrs.get("direction") == "egress"
+            for r in self._mine
         )
 
     def ref(self, key: Json) -> pulumi.Output[str]:
@@ -189,9 +198,9 @@ def _secgroup(t: AgencyTenant, res: Resource, opts: pulumi.ResourceOptions) -> p
             name=a["name"],
             description=a["description"],
             tenant_id=t.ref(a["project"]),
-            # the group holds exactly the manifest's rules: Neutron's implicit allow-all egress is not
-            # declared anywhere, so it goes (an agency that needs egress writes an egress rule)
-            delete_default_rules=True,
+            # as the direct engine does: Neutron's allow-all egress stays unless the manifest states
+            # egress rules of its own, which then are the group's only egress
+            delete_default_rules=t.has_egress_rules(res.key),
             tags=list(a["tags"]),
             opts=opts,
         ),
