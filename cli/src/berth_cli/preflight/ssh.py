@@ -206,11 +206,18 @@ def _run(transport: paramiko.Transport, script: str, deadline: _Deadline) -> str
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def fetch_host_key(address: str, port: int, timeout: float) -> paramiko.PKey:
-    """The key a host offers, without authenticating (for `berth hosts trust`)."""
+def fetch_host_key(address: str, port: int, timeout: float, prefer: tuple[str, ...] = ()) -> paramiko.PKey:
+    """The key a host offers, without authenticating (for `berth hosts trust`).
+
+    `prefer`: key types already recorded for the host, asked for first so a recorded ECDSA key is compared
+    with the host's ECDSA key, not with its Ed25519 one.
+    """
     sock = socket.create_connection((address, port), timeout=timeout)
     transport = paramiko.Transport(sock)
     try:
+        options = transport.get_security_options()
+        known = list(options.key_types)
+        options.key_types = [*(t for t in prefer if t in known), *(t for t in known if t not in prefer)]
         transport.banner_timeout = timeout
         transport.start_client(timeout=timeout)
         return transport.get_remote_server_key()

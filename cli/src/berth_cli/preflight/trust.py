@@ -40,10 +40,10 @@ def _names(host: InventoryHost) -> tuple[str, ...]:
 
 
 def offered_key(host: InventoryHost, known_hosts: Path, timeout: float) -> Offered:
-    key = fetch_host_key(host.address, host.port, timeout)
     names = _names(host)
     known = paramiko.HostKeys(str(known_hosts)) if known_hosts.is_file() else paramiko.HostKeys()
     recorded = [entry[kt] for name in names if (entry := known.lookup(name)) for kt in entry]
+    key = fetch_host_key(host.address, host.port, timeout, prefer=tuple(k.get_name() for k in recorded))
     same_type = [k for k in recorded if k.get_name() == key.get_name()]
     if any(k == key for k in same_type):
         return Offered(host, key, names, "same", fingerprint(key))
