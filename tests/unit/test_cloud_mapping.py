@@ -11,13 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from berth_core.desired import rule_key
-from berth_core.diff import diff
-from berth_core.loader import load_manifests, load_site
-from berth_core.planning import PlanInputs, plan_tenants
-from berth_core.quota import to_native
-from berth_core.state import MANAGED_TAG, DesiredState, ObservedState, tenant_tag
-
 from berth_cloud.mapping import (
     AGENCY_ATTR,
     DISPLAY_NAME_ATTR,
@@ -25,6 +18,12 @@ from berth_cloud.mapping import (
     is_default_egress,
     map_tenants,
 )
+from berth_core.desired import rule_key
+from berth_core.diff import diff
+from berth_core.loader import load_manifests, load_site
+from berth_core.planning import PlanInputs, plan_tenants
+from berth_core.quota import to_native
+from berth_core.state import MANAGED_TAG, DesiredState, ObservedState, tenant_tag
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = load_site(ROOT / "inventory/aio/cloud.yml")
@@ -41,7 +40,9 @@ def _id(key: str) -> str:
 
 def render(desired: DesiredState) -> TenantDocs:
     """What OpenStack holds after the direct engine created `desired` (neutron adds default egress)."""
-    docs: dict[str, list[dict]] = {k: [] for k in ("projects", "networks", "subnets", "routers", "ports", "sgs", "roles")}
+    docs: dict[str, list[dict]] = {
+        k: [] for k in ("projects", "networks", "subnets", "routers", "ports", "sgs", "roles")
+    }
     nova, neutron, cinder, access = {}, {}, {}, {}
     by_sg: dict[str, dict] = {}
     for key, res in desired.resources.items():
@@ -61,9 +62,21 @@ def render(desired: DesiredState) -> TenantDocs:
             )
         elif res.kind == "quota":
             native = to_native(a["values"])
-            nova[pid], neutron[pid], cinder[pid] = native["compute"], {**native["network"], "project_id": pid}, native["volume"]
+            nova[pid], neutron[pid], cinder[pid] = (
+                native["compute"],
+                {**native["network"], "project_id": pid},
+                native["volume"],
+            )
         elif res.kind == "network":
-            docs["networks"].append({"id": _id(key), "name": a["name"], "project_id": pid, "description": a["description"], "tags": a["tags"]})
+            docs["networks"].append(
+                {
+                    "id": _id(key),
+                    "name": a["name"],
+                    "project_id": pid,
+                    "description": a["description"],
+                    "tags": a["tags"],
+                }
+            )
         elif res.kind == "subnet":
             docs["subnets"].append(
                 {
@@ -83,7 +96,15 @@ def render(desired: DesiredState) -> TenantDocs:
             )
         elif res.kind == "router":
             gw = {"network_id": "ext-1", "enable_snat": a["enableSnat"]} if a["externalNetwork"] else None
-            docs["routers"].append({"id": _id(key), "name": a["name"], "project_id": pid, "external_gateway_info": gw, "tags": a["tags"]})
+            docs["routers"].append(
+                {
+                    "id": _id(key),
+                    "name": a["name"],
+                    "project_id": pid,
+                    "external_gateway_info": gw,
+                    "tags": a["tags"],
+                }
+            )
         elif res.kind == "router-interface":
             docs["ports"].append(
                 {
@@ -94,10 +115,24 @@ def render(desired: DesiredState) -> TenantDocs:
                 }
             )
         elif res.kind == "secgroup":
-            sg = {"id": _id(key), "name": a["name"], "project_id": pid, "description": a["description"], "tags": a["tags"]}
+            sg = {
+                "id": _id(key),
+                "name": a["name"],
+                "project_id": pid,
+                "description": a["description"],
+                "tags": a["tags"],
+            }
             sg["security_group_rules"] = [
-                {"id": f"{_id(key)}-eg{v}", "direction": "egress", "ethertype": f"IPv{v}", "protocol": None,
-                 "port_range_min": None, "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": None}
+                {
+                    "id": f"{_id(key)}-eg{v}",
+                    "direction": "egress",
+                    "ethertype": f"IPv{v}",
+                    "protocol": None,
+                    "port_range_min": None,
+                    "port_range_max": None,
+                    "remote_ip_prefix": None,
+                    "remote_group_id": None,
+                }
                 for v in (4, 6)
             ]
             by_sg[key] = sg
@@ -118,7 +153,9 @@ def render(desired: DesiredState) -> TenantDocs:
         a = res.attrs
         sg = by_sg[a["secgroup"]]
         if a["direction"] == "egress":  # the engine removed Neutron's allow-all pair
-            sg["security_group_rules"] = [r for r in sg["security_group_rules"] if not r["id"].endswith(("-eg4", "-eg6"))]
+            sg["security_group_rules"] = [
+                r for r in sg["security_group_rules"] if not r["id"].endswith(("-eg4", "-eg6"))
+            ]
         sg["security_group_rules"].append(
             {
                 "id": _id(key),
@@ -234,13 +271,24 @@ def _sg_docs(rules: list[dict]) -> TenantDocs:
     return TenantDocs(
         domain_name="Default",
         projects=[{"id": "p1", "name": "t-1", "enabled": True, "tags": tags}],
-        security_groups=[{"id": "sg1", "name": "web", "project_id": "p1", "tags": tags, "security_group_rules": rules}],
+        security_groups=[
+            {"id": "sg1", "name": "web", "project_id": "p1", "tags": tags, "security_group_rules": rules}
+        ],
     )
 
 
 def _egress(rid: str, version: int, **extra) -> dict:
-    return {"id": rid, "direction": "egress", "ethertype": f"IPv{version}", "protocol": None, "port_range_min": None,
-            "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": None, **extra}
+    return {
+        "id": rid,
+        "direction": "egress",
+        "ethertype": f"IPv{version}",
+        "protocol": None,
+        "port_range_min": None,
+        "port_range_max": None,
+        "remote_ip_prefix": None,
+        "remote_group_id": None,
+        **extra,
+    }
 
 
 def test_neutron_default_egress_is_not_berths_until_the_group_states_egress():
@@ -257,8 +305,19 @@ def test_neutron_default_egress_is_not_berths_until_the_group_states_egress():
 def test_rule_keys_match_berth_core():
     stated = _egress("r-dns", 4, protocol="udp", port_range_min=53, port_range_max=53)
     (rule,) = [r for r in map_tenants(_sg_docs([stated]), SITE) if r.kind == "secgroup-rule"]
-    identity = {k: rule.attrs[k] for k in ("direction", "ethertype", "protocol", "portRangeMin", "portRangeMax",
-                                           "remoteIpPrefix", "remoteGroup", "secgroup")}
+    identity = {
+        k: rule.attrs[k]
+        for k in (
+            "direction",
+            "ethertype",
+            "protocol",
+            "portRangeMin",
+            "portRangeMax",
+            "remoteIpPrefix",
+            "remoteGroup",
+            "secgroup",
+        )
+    }
     assert rule.key == rule_key("t-1", "web", identity)
 
 
@@ -267,10 +326,26 @@ def test_role_assignments_with_other_roles_or_projects_are_ignored():
         domain_name="Default",
         projects=[{"id": "p1", "name": "t-1", "enabled": True, "tags": [MANAGED_TAG, tenant_tag("t-1")]}],
         role_assignments=[
-            {"scope": {"project": {"id": "p1"}}, "user": {"id": "u1", "name": "an"}, "role": {"id": "r1", "name": "member"}},
-            {"scope": {"project": {"id": "p1"}}, "user": {"id": "u0", "name": "admin"}, "role": {"id": "r9", "name": "admin"}},
-            {"scope": {"project": {"id": "p2"}}, "group": {"id": "g1", "name": "x"}, "role": {"id": "r2", "name": "reader"}},
-            {"scope": {"project": {"id": "p1"}}, "group": {"id": "g2", "name": "aud"}, "role": {"id": "r2", "name": "reader"}},
+            {
+                "scope": {"project": {"id": "p1"}},
+                "user": {"id": "u1", "name": "an"},
+                "role": {"id": "r1", "name": "member"},
+            },
+            {
+                "scope": {"project": {"id": "p1"}},
+                "user": {"id": "u0", "name": "admin"},
+                "role": {"id": "r9", "name": "admin"},
+            },
+            {
+                "scope": {"project": {"id": "p2"}},
+                "group": {"id": "g1", "name": "x"},
+                "role": {"id": "r2", "name": "reader"},
+            },
+            {
+                "scope": {"project": {"id": "p1"}},
+                "group": {"id": "g2", "name": "aud"},
+                "role": {"id": "r2", "name": "reader"},
+            },
         ],
     )
     keys = {r.key: r for r in map_tenants(docs, SITE) if r.kind == "role-assignment"}

@@ -1,0 +1,87 @@
+"""The direct engine's own logic (no cloud): which changes still need executing, in which order."""
+
+from __future__ import annotations
+
+from berth_cloud.engine import HANDLERS, effective_change, pending_changes
+from berth_core.diff import Change
+from berth_core.plan import make_plan
+from berth_core.state import DesiredState, ObservedState, Resource
+
+PROJECT = Resource("project/t-1", "t-1", {"name": "t-1", "enabled": True})
+NET = Resource("network/t-1/app", "t-1", {"name": "app", "project": "project/t-1"}, ("project/t-1",))
+
+
+def _subnet(cidr: str) -> Resource:
+    return Resource(
+        "subnet/t-1/app",
+        "t-1",
+        {"name": "app", "cidr": cidr, "network": "network/t-1/app"},
+        ("network/t-1/app",),
+    )
+
+
+ROUTER = Resource("router/t-1", "t-1", {"name": "t-1-router", "project": "project/t-1"}, ("project/t-1",))
+IFACE = Resource(
+    "router-interface/t-1/app",
+    "t-1",
+    {"router": "router/t-1", "subnet": "subnet/t-1/app"},
+    ("router/t-1", "subnet/t-1/app"),
+)
+
+
+def _observed(*resources: Resource) -> ObservedState:
+    return ObservedState.of(
+        (Resource(r.key, r.tenant, r.attrs, r.depends_on, True, "id-" + r.key) for r in resources), ["t-1"]
+    )
+
+
+def test_every_kind_of_both_states_has_an_executor():
+    from berth_core.platform import PLATFORM_KINDS
+    from berth_core.state import KINDS
+
+    assert set(KINDS) | set(PLATFORM_KINDS) == set(HANDLERS)
+
+
+def test_a_create_of_something_that_now_exists_unchanged_is_skipped():
+    change = Change("create", NET.key, "t-1", None, NET.attrs, (), False, NET.depends_on)
+    assert effective_change(change, _observed(NET)) is None
+
+
+def test_a_create_of_something_that_exists_differently_becomes_an_update():
+    change = Change("create", NET.key, "t-1", None, {**NET.attrs, "name": "app2"}, (), False, NET.depends_on)
+    needed = effective_change(change, _observed(NET))
+    assert needed is not None and needed.action == "update" and needed.changed == ("name",)
+
+
+def test_a_delete_of_something_gone_is_skipped_and_an_update_of_something_gone_creates():
+    assert effective_change(Change("delete", NET.key, "t-1", NET.attrs, None), _observed()) is None
+    update = Change("update", NET.key, "t-1", NET.attrs, {**NET.attrs, "name": "x"}, ("name",))
+    assert effective_change(update, _observed()).action == "create"
+
+
+def test_re_applying_an_applied_plan_executes_nothing():
+    desired = DesiredState.of([PROJECT, NET, _subnet("10.64.0.0/24"), ROUTER, IFACE], ["t-1"])
+    plan = make_plan("aio", desired, ObservedState.of([], ["t-1"]))
+    assert sum(len(cs) for cs in pending_changes(plan, ObservedState.of([], ["t-1"])).values()) == 5
+    after = _observed(*desired.resources.values())
+    assert pending_changes(plan, after) == {}
+
+
+def test_a_replaced_subnet_gets_its_router_interface_back():
+    observed = _observed(PROJECT, NET, _subnet("10.64.0.0/24"), ROUTER, IFACE)
+    desired = DesiredState.of([PROJECT, NET, _subnet("10.64.1.0/24"), ROUTER, IFACE], ["t-1"])
+    plan = make_plan("aio", desired, observed)
+    order = [(c.key, c.action, c.replace) for c in pending_changes(plan, observed)["t-1"]]
+    assert order == [
+        ("subnet/t-1/app", "update", True),
+        ("router-interface/t-1/app", "update", True),
+    ]
+
+
+def test_changes_are_grouped_per_tenant_in_plan_order():
+    other = Resource("project/t-2", "t-2", {"name": "t-2"})
+    desired = DesiredState.of([PROJECT, NET, other], ["t-1", "t-2"])
+    plan = make_plan("aio", desired, ObservedState.of([], ["t-1", "t-2"]))
+    pending = pending_changes(plan, ObservedState.of([], ["t-1", "t-2"]))
+    assert [c.key for c in pending["t-1"]] == ["project/t-1", "network/t-1/app"]
+    assert [c.key for c in pending["t-2"]] == ["project/t-2"]
