@@ -43,7 +43,7 @@ def server():
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _answer
+        do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - http.server names them so
 
         def log_message(self, *args) -> None:
             pass
