@@ -184,3 +184,12 @@ def test_a_quota_class_broken_in_the_site_is_located_in_cloud_yml(
     assert err.startswith("Error: inventory/plantest/cloud.yml:30:7: spec.quotaClasses.default: ")
     assert "\nError: inventory/plantest/cloud.yml:48:12: spec.quotaClasses.small: " in err
     assert "backupGiB" in err
+
+
+def test_agency_text_is_printed_verbatim_never_as_markup(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = root / "manifests" / "so-y-te.yaml"
+    text = manifest.read_text(encoding="utf-8").replace("Sở Y tế Hải Phòng", "Sở Y tế [bold]Hải Phòng[/bold]")
+    manifest.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "plan", "--site", "plantest", "--offline")
+    assert code == 0
+    assert "displayName Sở Y tế [bold]Hải Phòng[/bold]" in out

@@ -188,6 +188,8 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _print_plan(plan: Plan, report: AdmissionReport, out: Path | None) -> None:
+    from rich.markup import escape
+
     from berth_cli.commands.capacity import print_admission
 
     console = _console()
@@ -200,11 +202,12 @@ def _print_plan(plan: Plan, report: AdmissionReport, out: Path | None) -> None:
         if change.action != "no-op":
             by_tenant.setdefault(change.tenant, []).append(change)
     for tenant, changes in sorted(by_tenant.items()):
-        console.print(f"\n[bold]{tenant}[/]")
+        lines = [f"\n[bold]{tenant}[/]"]  # slugs are [a-z0-9-]: nothing to escape
         for change in changes:
             symbol, style = _SYMBOL[change.action]
-            details = _details(change)
-            console.print(f"  [{style}]{symbol} {change.key}[/]" + (f"  {details}" if details else ""))
+            details = escape(_details(change))  # display names are the agency's text: never markup
+            lines.append(f"  [{style}]{symbol} {escape(change.key)}[/]" + (f"  {details}" if details else ""))
+        console.print("\n".join(lines))  # one print per tenant: rich is slow per call on 1,000 tenants
     counts = plan.counts()
     console.print(
         f"\nPlan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
