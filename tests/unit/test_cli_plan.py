@@ -186,7 +186,9 @@ def test_a_quota_class_broken_in_the_site_is_located_in_cloud_yml(
     assert "backupGiB" in err
 
 
-def test_agency_text_is_printed_verbatim_never_as_markup(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agency_text_is_printed_verbatim_never_as_markup(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     manifest = root / "manifests" / "so-y-te.yaml"
     text = manifest.read_text(encoding="utf-8").replace("Sở Y tế Hải Phòng", "Sở Y tế [bold]Hải Phòng[/bold]")
     manifest.write_text(text, encoding="utf-8")
