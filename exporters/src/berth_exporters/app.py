@@ -37,6 +37,7 @@ class ExporterConfig:
     interval: float = 60.0
     max_stale: float | None = None  # default: 10 intervals
     concurrency: int = 8
+    timeout: float = 30.0  # seconds per OpenStack request
     # collector -> base URL replacing the catalog's endpoint (tests point one at a closed port)
     endpoint_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -76,7 +77,7 @@ def build(config: ExporterConfig) -> tuple[Refresher, Reader]:
     from berth_exporters.connection import connect
 
     parse_listen(config.listen)  # a typo in --listen fails before connecting, not after
-    cloud = connect(config.clouds_yaml, config.cloud, overrides_by_service(config))
+    cloud = connect(config.clouds_yaml, config.cloud, overrides_by_service(config), config.timeout)
     refresher = Refresher(
         site=config.site,
         observers=observers(cloud, config.concurrency),

@@ -69,8 +69,15 @@ class Reader:
             body = self.get(service, nxt, microversion=microversion)
 
 
-def connect(clouds_yaml: Path, cloud: str | None, overrides: Mapping[str, str] | None = None) -> Reader:
-    """Authenticate once (berth_cloud.connect: OpenStackError with a hint when it cannot)."""
+def connect(
+    clouds_yaml: Path, cloud: str | None, overrides: Mapping[str, str] | None = None, timeout: float = 30.0
+) -> Reader:
+    """Authenticate once (berth_cloud.connect: OpenStackError with a hint when it cannot).
+
+    Every request gets a timeout: a hung API must fail its collector, not stall every refresh forever.
+    """
     from berth_cloud.connection import connect as cloud_connect
 
-    return Reader(cloud_connect(cloud, clouds_yaml), dict(overrides or {}))
+    cloud_ = cloud_connect(cloud, clouds_yaml)
+    cloud_.conn.session.timeout = timeout
+    return Reader(cloud_, dict(overrides or {}))

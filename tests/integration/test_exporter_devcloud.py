@@ -1,0 +1,295 @@
+"""The exporter against the real devcloud: its numbers are OpenStack's, usage moves after a boot, a
+failing service costs only its collector, a vanished project only its own series, a real Prometheus
+scrapes it, and a refresh's requests do not grow with projects beyond nova's and cinder's quota reads."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from berth_core.loader import load_site
+from berth_exporters.app import ExporterConfig, build, serve
+from berth_exporters.refresher import Refresher
+from tests.integration.conftest import ROOT
+from tests.prometheus import server as prometheus
+
+pytestmark = pytest.mark.openstack
+CLOUD = "aio-admin"
+SITE = load_site(ROOT / "inventory" / "aio" / "cloud.yml")
+QUOTA = {"cores": 6, "ram": 6144, "instances": 3}
+VOLUME_QUOTA = {"volumes": 3, "gigabytes": 30}
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = 180, every: float = 1.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def exporter(clouds_yaml: Path, **overrides: Any) -> tuple[Refresher, CollectorRegistry]:
+    refresher, _reader = build(
+        ExporterConfig(site=SITE, clouds_yaml=clouds_yaml, cloud=CLOUD, interval=5, timeout=20, **overrides)
+    )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(refresher)
+    return refresher, registry
+
+
+@dataclass
+class Tenant:
+    id: str
+    slug: str
+
+
+def create_tenant(conn: Any, slug: str, cleanup: list[Any]) -> Tenant:
+    """A berth-managed project (tags and keystone attributes as berth_cloud writes them) with quotas."""
+    body = {
+        "project": {
+            "name": slug,
+            "domain_id": "default",
+            "description": "exporter integration test",
+            "tags": ["berth:managed", f"berth:tenant={slug}"],
+            "berth_agency": "TEST",
+            "berth_display_name": "Dự án thử nghiệm",
+        }
+    }
+    project = conn.identity.post("/projects", json=body).json()["project"]
+    cleanup.append(lambda: conn.identity.delete(f"/projects/{project['id']}"))
+    conn.compute.put(f"/os-quota-sets/{project['id']}", json={"quota_set": QUOTA}).raise_for_status()
+    conn.network.put(f"/quotas/{project['id']}", json={"quota": {"port": 20}}).raise_for_status()
+    conn.block_storage.put(
+        f"/os-quota-sets/{project['id']}", json={"quota_set": VOLUME_QUOTA}
+    ).raise_for_status()
+    return Tenant(project["id"], slug)
+
+
+@pytest.fixture
+def tenant(conn: Any, unique: str, cleanup: list[Any]) -> Tenant:
+    return create_tenant(conn, unique, cleanup)
+
+
+def labels(t: Tenant, resource: str) -> dict[str, str]:
+    return {"tenant": t.slug, "agency": "TEST", "project_id": t.id, "resource": resource}
+
+
+def placement_hosts(conn: Any) -> dict[str, dict[str, Any]]:
+    out = {}
+    for rp in conn.placement.get("/resource_providers").json()["resource_providers"]:
+        inventories = conn.placement.get(f"/resource_providers/{rp['uuid']}/inventories").json()[
+            "inventories"
+        ]
+        usages = conn.placement.get(f"/resource_providers/{rp['uuid']}/usages").json()["usages"]
+        if "VCPU" in inventories:
+            out[rp["name"]] = {"inventories": inventories, "usages": usages}
+    return out
+
+
+def test_numbers_equal_what_openstack_reports(clouds_yaml: Path, conn: Any, tenant: Tenant) -> None:
+    refresher, registry = exporter(clouds_yaml)
+    refresher.refresh_once()
+    get = registry.get_sample_value
+    for name in ("identity", "placement", "compute", "network", "blockstorage"):
+        assert get("berth_exporter_collector_up", {"collector": name}) == 1, refresher.states[name].last_error
+    hosts = placement_hosts(conn)
+    assert hosts
+    for host, data in hosts.items():
+        vcpu = data["inventories"]["VCPU"]
+        mem = data["inventories"]["MEMORY_MB"]
+        ids = {"host": host, "zone": refresher_zone(registry, host)}
+        assert get("berth_host_capacity_vcpus", ids) == vcpu["total"]
+        assert get("berth_host_allocatable_vcpus", ids) == int(
+            (vcpu["total"] - vcpu["reserved"]) * vcpu["allocation_ratio"]
+        )
+        assert get("berth_host_used_vcpus", ids) == data["usages"].get("VCPU", 0)
+        mem_ids = {**ids, "resource": "memory"}
+        assert (
+            get("berth_host_allocatable_bytes", mem_ids)
+            == int((mem["total"] - mem["reserved"]) * mem["allocation_ratio"]) * 2**20
+        )
+    assert get("berth_tenant_quota", labels(tenant, "cores")) == QUOTA["cores"]
+    assert get("berth_tenant_quota_bytes", labels(tenant, "ram")) == QUOTA["ram"] * 2**20
+    assert get("berth_tenant_quota", labels(tenant, "volumes")) == VOLUME_QUOTA["volumes"]
+    assert get("berth_tenant_quota_bytes", labels(tenant, "volume")) == VOLUME_QUOTA["gigabytes"] * 2**30
+    network_quota = conn.network.get(f"/quotas/{tenant.id}").json()["quota"]
+    assert get("berth_tenant_quota", labels(tenant, "ports")) == network_quota["port"]
+    info = {
+        **{k: v for k, v in labels(tenant, "").items() if k != "resource"},
+        "display_name": "Dự án thử nghiệm",
+        "domain": "default",
+    }
+    assert get("berth_tenant_info", info) == 1
+    # committed quota is the sum of every managed project's nova quota
+    managed = [
+        p
+        for p in conn.identity.get("/projects").json()["projects"]
+        if "berth:managed" in (p.get("tags") or [])
+    ]
+    cores = sum(conn.compute.get(f"/os-quota-sets/{p['id']}").json()["quota_set"]["cores"] for p in managed)
+    assert get("berth_cloud_committed_vcpus") == cores
+
+
+def refresher_zone(registry: CollectorRegistry, host: str) -> str:
+    for metric in registry.collect():
+        if metric.name == "berth_host_capacity_vcpus":
+            for sample in metric.samples:
+                if sample.labels["host"] == host:
+                    return sample.labels["zone"]
+    raise AssertionError(f"{host} not exported")
+
+
+def test_booting_a_server_moves_usage_after_one_refresh(
+    clouds_yaml: Path, conn: Any, tenant: Tenant, unique: str, cleanup: list[Any]
+) -> None:
+    refresher, registry = exporter(clouds_yaml)
+    refresher.refresh_once()
+    get = registry.get_sample_value
+    assert get("berth_tenant_usage", labels(tenant, "cores")) == 0
+    used_before = get("berth_cloud_used_vcpus")
+
+    admin_user = conn.current_user_id
+    admin_role = conn.identity.find_role("admin")
+    conn.identity.assign_project_role_to_user(tenant.id, admin_user, admin_role)
+    scoped = conn.connect_as_project(tenant.id)
+    flavor = conn.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
+    cleanup.append(lambda: conn.compute.delete_flavor(flavor, ignore_missing=True))
+    image = conn.image.create_image(
+        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
+    )
+    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
+    net = scoped.network.create_network(name=unique)
+    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
+    subnet = scoped.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.9.0/24", name=unique)
+    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
+    wait_for("image active", lambda: conn.image.get_image(image.id).status == "active")
+    server = scoped.compute.create_server(
+        name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
+    )
+
+    def delete_server() -> None:
+        conn.compute.delete_server(server, ignore_missing=True)
+        conn.compute.wait_for_delete(server, wait=120)
+
+    cleanup.append(delete_server)
+    scoped.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
+
+    refresher.refresh_once()  # one interval later
+    assert get("berth_tenant_usage", labels(tenant, "instances")) == 1
+    assert get("berth_tenant_usage", labels(tenant, "cores")) == 2
+    assert get("berth_tenant_usage_bytes", labels(tenant, "ram")) == 1024 * 2**20
+    assert get("berth_tenant_usage", labels(tenant, "networks")) == 1
+    assert get("berth_tenant_usage", labels(tenant, "ports")) >= 1
+    assert get("berth_cloud_used_vcpus") == used_before + 2
+
+
+def test_a_failing_service_costs_only_its_collector(clouds_yaml: Path, tenant: Tenant) -> None:
+    closed = prometheus.free_port()  # nothing listens there
+    refresher, registry = exporter(
+        clouds_yaml, endpoint_overrides={"blockstorage": f"http://127.0.0.1:{closed}/v3"}
+    )
+    refresher.refresh_once()
+    refresher.refresh_once()
+    get = registry.get_sample_value
+    assert get("berth_exporter_collector_up", {"collector": "blockstorage"}) == 0
+    assert get("berth_exporter_collector_errors_total", {"collector": "blockstorage"}) == 2
+    assert get("berth_exporter_collector_last_success_timestamp_seconds", {"collector": "blockstorage"}) == 0
+    for name in ("identity", "placement", "compute", "network"):
+        assert get("berth_exporter_collector_up", {"collector": name}) == 1
+    assert get("berth_tenant_quota", labels(tenant, "cores")) == QUOTA["cores"]
+    assert get("berth_tenant_quota", labels(tenant, "volumes")) is None
+    assert get("berth_cloud_allocatable_vcpus") > 0
+    assert get("berth_cloud_committed_bytes", {"resource": "volume"}) is None  # unknown, not zero
+
+
+def test_a_project_deleted_between_listing_and_reading_costs_only_its_series(
+    clouds_yaml: Path, conn: Any, unique: str, cleanup: list[Any]
+) -> None:
+    keep = create_tenant(conn, f"{unique}-keep", cleanup)
+    doomed = create_tenant(conn, f"{unique}-gone", cleanup)
+    refresher, registry = exporter(clouds_yaml)
+    # list projects (identity) now; delete one before the quota readers run
+    state = refresher.states["identity"]
+    state.observation = refresher.observers["identity"]({})
+    state.last_success, state.up = time.time(), True
+    conn.identity.delete(f"/projects/{doomed.id}")
+    observers = dict(refresher.observers)
+    refresher.observers = {k: v for k, v in observers.items() if k != "identity"}
+    refresher.refresh_once()
+    get = registry.get_sample_value
+    for name in ("compute", "network", "blockstorage"):
+        assert get("berth_exporter_collector_up", {"collector": name}) == 1, refresher.states[name].last_error
+    assert get("berth_tenant_quota", labels(keep, "cores")) == QUOTA["cores"]
+    assert get("berth_tenant_quota", labels(keep, "volumes")) == VOLUME_QUOTA["volumes"]
+    # the next full round no longer lists the project: its series are gone, the others stay
+    refresher.observers = observers
+    refresher.refresh_once()
+    assert get("berth_tenant_quota", labels(doomed, "cores")) is None
+    assert get("berth_tenant_quota", labels(keep, "cores")) == QUOTA["cores"]
+
+
+def test_requests_per_refresh_grow_only_with_nova_and_cinder_quota_reads(
+    clouds_yaml: Path, conn: Any, unique: str, cleanup: list[Any]
+) -> None:
+    refresher, registry = exporter(clouds_yaml)
+    refresher.refresh_once()
+
+    def requests() -> dict[str, float]:
+        return {
+            n: registry.get_sample_value("berth_exporter_collector_requests", {"collector": n}) or 0
+            for n in refresher.states
+        }
+
+    before = requests()
+    for i in range(5):
+        create_tenant(conn, f"{unique}-{i}", cleanup)
+    refresher.refresh_once()  # identity runs first in a round: the quota readers see the new projects
+    after = requests()
+    assert after["compute"] - before["compute"] == 5
+    assert after["blockstorage"] - before["blockstorage"] == 5
+    for name in ("identity", "placement", "network"):
+        assert after[name] == before[name], name
+
+
+@pytest.fixture
+def served(clouds_yaml: Path) -> Iterator[tuple[Refresher, int]]:
+    refresher, _registry = exporter(clouds_yaml)
+    refresher.refresh_once()
+    port = prometheus.free_port()
+    http = serve(refresher, f"127.0.0.1:{port}")
+    try:
+        yield refresher, port
+    finally:
+        http.shutdown()
+
+
+@pytest.mark.prometheus
+@pytest.mark.skipif(not prometheus.available(), reason="Debian's prometheus is not installed")
+def test_a_real_prometheus_scrapes_the_devcloud_exporter(
+    served: tuple[Refresher, int], conn: Any, tmp_path: Path
+) -> None:
+    _refresher, port = served
+    hosts = placement_hosts(conn)
+    with prometheus.running_prometheus(tmp_path, [f"127.0.0.1:{port}"]) as prom:
+        prom.wait_for("berth_cloud_allocatable_vcpus")
+        for host, data in hosts.items():
+            vcpu = data["inventories"]["VCPU"]
+            expected = int((vcpu["total"] - vcpu["reserved"]) * vcpu["allocation_ratio"])
+            assert prom.value(f'berth_host_allocatable_vcpus{{host="{host}"}}') == expected
+        assert prom.value("sum(berth_exporter_collector_up)") == 5
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        from tests.prometheus.dashboard import expressions, metric_names, scraped_names
+
+        unknown = metric_names(expressions()) - scraped_names(text)
+        assert not unknown, sorted(unknown)
