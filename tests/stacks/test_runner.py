@@ -160,3 +160,48 @@ def test_engine_choice_imports_no_pulumi() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_pulumi_command_errors_become_pulumi_failed() -> None:
+    from pulumi.automation import CommandError
+    from pulumi.automation._cmd import CommandResult
+
+    from berth_stacks.runner import pulumi_errors_as_berth
+
+    stderr = "\n".join(f"line {i}" for i in range(40)) + "\nerror: 409 Conflict from neutron"
+    with pytest.raises(PulumiFailed) as caught, pulumi_errors_as_berth("tenant-so-y-te", "up"):
+        raise CommandError(CommandResult("", stderr, 255))
+    error = caught.value
+    assert error.exit_code == ExitCode.PULUMI_FAILED
+    assert str(error) == "pulumi up of stack tenant-so-y-te failed"
+    assert error.hint.endswith("error: 409 Conflict from neutron")  # Pulumi's own last words
+    assert "line 0\n" not in error.hint  # but not a wall of text
+
+
+def test_a_locked_stack_says_so() -> None:
+    from pulumi.automation import ConcurrentUpdateError
+    from pulumi.automation._cmd import CommandResult
+
+    from berth_stacks.runner import pulumi_errors_as_berth
+
+    with pytest.raises(PulumiFailed, match="locked") as caught, pulumi_errors_as_berth("platform", "up"):
+        raise ConcurrentUpdateError(CommandResult("", "error: the stack is currently locked", 255))
+    assert "pulumi cancel" in caught.value.hint
+
+
+def test_other_errors_pass_through_untouched() -> None:
+    """Only Pulumi's failures are translated; a bug in berth stays a bug (the boundary reports it)."""
+    from berth_stacks.runner import pulumi_errors_as_berth
+
+    with pytest.raises(KeyError), pulumi_errors_as_berth("platform", "up"):
+        raise KeyError("x")
+
+
+def test_change_counts_speak_plain_operation_names() -> None:
+    from pulumi.automation import OpType
+
+    from berth_stacks.runner import change_counts
+
+    assert change_counts({OpType.CREATE: 3, OpType.SAME: 2}) == {"create": 3, "same": 2}
+    assert change_counts({"update": 1}) == {"update": 1}
+    assert change_counts(None) == {}

@@ -54,7 +54,7 @@ def _tail(text: str) -> str:
 
 
 @contextmanager
-def _as_pulumi_failed(stack: str, operation: str) -> Iterator[None]:
+def pulumi_errors_as_berth(stack: str, operation: str) -> Iterator[None]:
     from pulumi.automation import errors
 
     try:
@@ -70,7 +70,7 @@ def _as_pulumi_failed(stack: str, operation: str) -> Iterator[None]:
         raise PulumiFailed(f"pulumi {operation} of stack {stack} failed: {error}") from error
 
 
-def _counts(changes: Mapping[Any, Any] | None) -> dict[str, int]:
+def change_counts(changes: Mapping[Any, Any] | None) -> dict[str, int]:
     return {str(getattr(op, "value", op)): int(n) for op, n in (changes or {}).items()}
 
 
@@ -120,7 +120,7 @@ class PulumiRunner:
                 backend=auto.ProjectBackend(url=backend.resolve().as_uri()),
             ),
         )
-        with _as_pulumi_failed(target.name, "stack selection"):
+        with pulumi_errors_as_berth(target.name, "stack selection"):
             stack = auto.create_or_select_stack(
                 stack_name=target.name, project_name=self.project, program=target.program, opts=opts
             )
@@ -132,22 +132,22 @@ class PulumiRunner:
 
     def preview(self, target: StackTarget) -> StackSummary:
         stack = self._stack(target)
-        with _as_pulumi_failed(target.name, "preview"):
+        with pulumi_errors_as_berth(target.name, "preview"):
             result = stack.preview(on_output=self.on_output, color="never")
-        return StackSummary(target.name, "preview", _counts(result.change_summary))
+        return StackSummary(target.name, "preview", change_counts(result.change_summary))
 
     def up(self, target: StackTarget) -> StackSummary:
         stack = self._stack(target)
-        with _as_pulumi_failed(target.name, "up"):
+        with pulumi_errors_as_berth(target.name, "up"):
             result = stack.up(on_output=self.on_output, color="never")
         outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
-        return StackSummary(target.name, "up", _counts(result.summary.resource_changes), outputs)
+        return StackSummary(target.name, "up", change_counts(result.summary.resource_changes), outputs)
 
     def destroy(self, target: StackTarget) -> StackSummary:
         stack = self._stack(target)
-        with _as_pulumi_failed(target.name, "destroy"):
+        with pulumi_errors_as_berth(target.name, "destroy"):
             result = stack.destroy(on_output=self.on_output, color="never")
-        return StackSummary(target.name, "destroy", _counts(result.summary.resource_changes))
+        return StackSummary(target.name, "destroy", change_counts(result.summary.resource_changes))
 
     def apply_site(self, site: Site, desired: DesiredState, *, preview: bool = False) -> list[StackSummary]:
         """The platform stack first (tenants look its network, pool and flavors up by name), then one
