@@ -1,0 +1,145 @@
+"""The real devcloud, deployed by `berth cloud deploy --site aio`: every service works for real."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.openstack
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = 120, every: float = 1.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def test_keystone_issues_tokens(conn: Any) -> None:
+    token = conn.authorize()
+    assert isinstance(token, str) and len(token) > 20
+    assert conn.identity.find_project("service", domain_id="default") is not None
+
+
+def test_placement_has_one_provider_per_fake_host_with_declared_inventory(
+    conn: Any, site_hosts: list[dict[str, Any]]
+) -> None:
+    providers = {rp.name: rp for rp in conn.placement.resource_providers()}
+    for host in site_hosts:
+        assert host["name"] in providers, f"{host['name']} missing in placement"
+        inventory = {
+            inv.resource_class: inv for inv in conn.placement.resource_provider_inventories(providers[host["name"]])
+        }
+        assert inventory["VCPU"].total == host["vcpus"]
+        assert inventory["MEMORY_MB"].total == host["ramMiB"]
+        assert inventory["DISK_GB"].total == host["diskGiB"]
+
+
+def test_nova_lists_every_fake_host_as_up(conn: Any, site_hosts: list[dict[str, Any]]) -> None:
+    services = {s.host: s for s in conn.compute.services(binary="nova-compute")}
+    for host in site_hosts:
+        assert services[host["name"]].state == "up"
+        assert services[host["name"]].status == "enabled"
+    hypervisors = {h.name for h in conn.compute.hypervisors()}
+    assert {h["name"] for h in site_hosts} <= hypervisors
+
+
+def test_neutron_network_subnet_router_security_group(conn: Any, unique: str, cleanup: list[Any]) -> None:
+    net = conn.network.create_network(name=unique)
+    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
+    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.7.0/24", name=unique)
+    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
+    router = conn.network.create_router(name=unique)
+    cleanup.append(lambda: conn.network.delete_router(router, ignore_missing=True))
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    cleanup.append(lambda: conn.network.remove_interface_from_router(router, subnet_id=subnet.id))
+    group = conn.network.create_security_group(name=unique)
+    cleanup.append(lambda: conn.network.delete_security_group(group, ignore_missing=True))
+    rule = conn.network.create_security_group_rule(
+        security_group_id=group.id, direction="ingress", protocol="tcp",
+        port_range_min=443, port_range_max=443, remote_ip_prefix="0.0.0.0/0",
+    )
+    assert conn.network.get_subnet(subnet.id).cidr == "10.199.7.0/24"
+    ports = list(conn.network.ports(device_id=router.id))
+    assert len(ports) == 1
+    assert rule.id in {r["id"] for r in conn.network.get_security_group(group.id).security_group_rules}
+    # deletion is part of the contract: do it here and check it, cleanup then finds nothing left
+    conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+    cleanup.pop()
+    conn.network.delete_security_group(group)
+    conn.network.delete_router(router)
+    conn.network.delete_subnet(subnet)
+    conn.network.delete_network(net)
+    assert conn.network.find_network(unique) is None
+    assert conn.network.find_router(unique) is None
+    assert conn.network.find_security_group(unique) is None
+
+
+def test_cinder_creates_a_volume(conn: Any, unique: str, cleanup: list[Any]) -> None:
+    volume = conn.block_storage.create_volume(name=unique, size=1)
+    cleanup.append(lambda: conn.block_storage.delete_volume(volume, ignore_missing=True))
+    volume = conn.block_storage.wait_for_status(volume, status="available", failures=["error"], wait=120)
+    assert volume.size == 1
+
+
+def test_glance_stores_an_image(conn: Any, unique: str, cleanup: list[Any]) -> None:
+    data = b"berth devcloud image " * 200
+    image = conn.image.create_image(
+        name=unique, data=data, disk_format="raw", container_format="bare", allow_duplicates=True
+    )
+    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
+    image = wait_for("image active", lambda: (i := conn.image.get_image(image.id)).status == "active" and i)
+    assert image.size == len(data)
+    assert b"".join(conn.image.download_image(image, stream=True).iter_content(4096)) == data
+
+
+def _usage(conn: Any, provider_name: str) -> dict[str, int]:
+    rp = next(r for r in conn.placement.resource_providers(name=provider_name))
+    response = conn.placement.get(f"/resource_providers/{rp.id}/usages")
+    return dict(response.json()["usages"])
+
+
+def test_server_boots_on_the_fake_driver_and_placement_usage_moves(
+    conn: Any, unique: str, cleanup: list[Any]
+) -> None:
+    flavor = conn.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
+    cleanup.append(lambda: conn.compute.delete_flavor(flavor, ignore_missing=True))
+    image = conn.image.create_image(
+        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
+    )
+    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
+    net = conn.network.create_network(name=unique)
+    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
+    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.8.0/24", name=unique)
+    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
+    wait_for("image active", lambda: conn.image.get_image(image.id).status == "active")
+
+    server = conn.compute.create_server(
+        name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
+    )
+
+    def delete_server() -> None:
+        conn.compute.delete_server(server, ignore_missing=True)
+        conn.compute.wait_for_delete(server, wait=120)
+
+    cleanup.append(delete_server)
+    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
+    host = server.compute_host or server.hypervisor_hostname
+    assert host, "server has no host"
+    usage = wait_for("placement usage", lambda: (u := _usage(conn, host)).get("VCPU", 0) >= 2 and u)
+    assert usage["VCPU"] >= 2
+    assert usage["MEMORY_MB"] >= 1024
+    ports = list(conn.network.ports(device_id=server.id))
+    assert ports and ports[0].status == "ACTIVE"
+    allocations = conn.placement.get(f"/allocations/{server.id}").json()["allocations"]
+    assert sum(a["resources"].get("VCPU", 0) for a in allocations.values()) == 2
+    delete_server()
+    cleanup.remove(delete_server)
+    wait_for("allocation released", lambda: not conn.placement.get(f"/allocations/{server.id}").json()["allocations"])
