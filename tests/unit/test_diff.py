@@ -104,6 +104,9 @@ def test_applying_the_plan_yields_the_desired_state(
         else:  # what survives is exactly what the plan may not delete
             assert not r.managed or r.tenant not in tenants
             assert before.resources[key] == r
+    for key, r in before.resources.items():  # nothing unowned, nothing of an absent tenant, is ever deleted
+        if not r.managed or r.tenant not in tenants:
+            assert key in after.resources
 
 
 @given(states)
