@@ -67,4 +67,4 @@ def print_text(console: Console, site: str, reports: list[HostReport]) -> None:
         console.print(line, soft_wrap=True)
         if result.remedy:
             console.print(Text(f"     what to do: {result.remedy}", style="dim"), soft_wrap=True)
-    console.print(summary_line(site, reports))
+    console.print(summary_line(site, reports), soft_wrap=True)

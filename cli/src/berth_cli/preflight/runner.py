@@ -13,10 +13,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from berth_cli.context import OPTIONS
 from berth_cli.preflight import probe
 from berth_cli.preflight.inventory import Inventory, InventoryHost
 from berth_cli.preflight.ssh import Cancel, probe_over_ssh
 from berth_core import preflight as pf
+from berth_core.errors import BerthError
 from berth_core.preflight import CheckResult, Facts
 
 FACTS_DISK_PATH = "/var/lib/nova"  # where a compute host keeps instance disks: its capacity for `hosts facts`
@@ -70,44 +72,65 @@ def check_host(inv: Inventory, host: InventoryHost, site: str, timeout: float, c
     started = time.monotonic()
     report = HostReport(host)
     try:
-        req = inv.requirements(host)
-        others = inv.others(host) if req.resolve_others else {}
-        paths = set(req.disks) | ({FACTS_DISK_PATH} if "computes" in host.groups else set())
-        script = probe.script(paths, others)
-        if host.connection == "local":
-            report.results, output = _probe_locally(script, timeout)
-        elif host.connection in ("ssh", "paramiko", "smart"):
-            report.results, output = probe_over_ssh(
-                host, known_hosts=inv.known_hosts, site=site, script=script, timeout=timeout, cancel=cancel
+        _probe_and_judge(inv, host, report, site=site, timeout=timeout, cancel=cancel)
+    except BerthError:
+        raise
+    except Exception as exc:  # one host's surprise (a key format paramiko rejects, ...) must not sink the run
+        if OPTIONS.debug:
+            raise
+        report.results.append(
+            CheckResult(
+                "probe",
+                "fail",
+                "probe.error",
+                f"{type(exc).__name__}: {exc}",
+                "Re-run with --limit on this host and --debug to see the traceback.",
             )
-        else:
-            report.results = [
-                CheckResult(
-                    "connection",
-                    "fail",
-                    "connection.unsupported",
-                    f"ansible_connection {host.connection} is not checked by preflight",
-                    "Use ssh (or local for this machine) for OpenStack hosts.",
-                )
-            ]
-            output = None
-        if output is not None:
-            if probe.complete(output):
-                report.facts = probe.parse(output)
-                report.results += pf.evaluate(report.facts, req, others)
-            else:
-                report.results.append(
-                    CheckResult(
-                        "probe",
-                        "fail",
-                        "probe.incomplete",
-                        "the probe did not finish",
-                        "Run `sh -s` by hand on the host to see why; it needs a POSIX sh.",
-                    )
-                )
+        )
     finally:
         report.seconds = time.monotonic() - started
     return report
+
+
+def _probe_and_judge(
+    inv: Inventory, host: InventoryHost, report: HostReport, *, site: str, timeout: float, cancel: Cancel
+) -> None:
+    req = inv.requirements(host)
+    others = inv.others(host) if req.resolve_others else {}
+    paths = set(req.disks) | ({FACTS_DISK_PATH} if "computes" in host.groups else set())
+    script = probe.script(paths, others)
+    output: str | None = None
+    if host.connection == "local":
+        report.results, output = _probe_locally(script, timeout)
+    elif host.connection in ("ssh", "paramiko", "smart"):
+        report.results, output = probe_over_ssh(
+            host, known_hosts=inv.known_hosts, site=site, script=script, timeout=timeout, cancel=cancel
+        )
+    else:
+        report.results = [
+            CheckResult(
+                "connection",
+                "fail",
+                "connection.unsupported",
+                f"ansible_connection {host.connection} is not checked by preflight",
+                "Use ssh (or local for this machine) for OpenStack hosts.",
+            )
+        ]
+    if output is None:
+        return
+    if not probe.complete(output):
+        report.results.append(
+            CheckResult(
+                "probe",
+                "fail",
+                "probe.incomplete",
+                "the probe did not finish",
+                "Run `sh -s` by hand on the host to see why; it needs a POSIX sh.",
+            )
+        )
+        return
+    report.facts = probe.parse(output)
+    report.results += pf.evaluate(report.facts, req, others)
 
 
 def run_checks(
