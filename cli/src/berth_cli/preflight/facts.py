@@ -12,32 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
 from berth_cli.preflight.runner import FACTS_DISK_PATH, HostReport
-from berth_core.errors import Location, UsageError
 from berth_core.preflight import Measured, compare_capacity
 from berth_core.site import Site
 
 
 def load_site(cloud_yml: Path) -> Site:
-    """The site model; prefers berth_core.loader.load_site (located errors) when it exists."""
-    try:
-        from berth_core.loader import load_site  # type: ignore[attr-defined]
-    except ImportError:
-        load_site = None
-    if load_site is not None:
-        site: Site = load_site(cloud_yml)
-        return site
-    if not cloud_yml.is_file():
-        raise UsageError(f"no site description: {cloud_yml} does not exist")
-    try:
-        return Site.model_validate(yaml.safe_load(cloud_yml.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise UsageError(
-            f"invalid site description: {str(exc).splitlines()[0]}", location=Location(str(cloud_yml))
-        ) from exc
+    """The site model, through berth_core's loader (safe YAML, located problems, exit 3 when invalid)."""
+    from berth_core.loader import load_site as load
+
+    return load(cloud_yml)
 
 
 def measured(reports: list[HostReport]) -> dict[str, Measured]:
