@@ -226,3 +226,13 @@ paths = st.lists(
 @given(paths)
 def test_field_paths_round_trip(path: list[str | int]) -> None:
     assert parse_field_path(format_path(path)) == tuple(path)
+
+
+def test_folders_skip_hidden_entries_and_files_named_twice_count_once(tmp_path: Path) -> None:
+    good = (VALID / "lgsp.yaml").read_text(encoding="utf-8")
+    write(tmp_path, ".git/x.yaml", "not: [valid")
+    write(tmp_path, ".backup.yaml", "not: [valid")
+    path = write(tmp_path, "lgsp.yaml", good)
+    assert [m.manifest.slug for m in load_manifests([tmp_path, path, tmp_path / "." / "lgsp.yaml"])] == [
+        "lgsp"
+    ]

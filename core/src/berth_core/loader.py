@@ -197,12 +197,21 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+            files += sorted(p for p in path.rglob("*") if _is_manifest_file(p, path))
         elif path.is_file():
             files.append(path)
         else:
             problems.append(_file_problem(str(path), "file.not_found"))
-    return files, problems
+    unique: dict[Path, Path] = {}  # a file named twice (as a file and inside a folder) is read once
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), problems
+
+
+def _is_manifest_file(path: Path, folder: Path) -> bool:
+    """*.yaml / *.yml, skipping hidden files and folders (editor backups, .git)."""
+    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+    return path.suffix in MANIFEST_SUFFIXES and not hidden and path.is_file()
 
 
 def _duplicate_slugs(manifests: list[LoadedManifest]) -> list[Problem]:

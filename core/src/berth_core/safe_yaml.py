@@ -43,6 +43,12 @@ _NUMBERS: tuple[tuple[re.Pattern[str], Any], ...] = (
 _FLOAT_SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 
 
+_DOCUMENT_END = yaml.DocumentEndEvent
+_MAPPING_START = yaml.MappingStartEvent
+_COLLECTION_START = frozenset({yaml.MappingStartEvent, yaml.SequenceStartEvent})
+_COLLECTION_END = frozenset({yaml.MappingEndEvent, yaml.SequenceEndEvent})
+
+
 @dataclass(frozen=True)
 class YamlIssue:
     """A problem found while reading YAML: 1-based position, a catalogue code and its parameters."""
@@ -139,11 +145,12 @@ def _resolve_plain(value: str) -> Any:
     return _FLOAT_SPECIAL.get(value.lower(), value)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     container: dict[str, Any] | list[Any]
     path: FieldPath
     anchor: str | None
+    is_map: bool
     size: int = 1  # values in this subtree once aliases are expanded
     height: int = 1
     key: str | None = None  # mapping: the key waiting for its value
@@ -168,9 +175,10 @@ class _Composer:
         root: Any = None
         while True:
             event = self.parser.get_event()
-            if isinstance(event, yaml.DocumentEndEvent):
+            kind = type(event)
+            if kind is _DOCUMENT_END:
                 return root
-            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            if kind in _COLLECTION_END:
                 done = stack.pop()
                 if done.anchor is not None:
                     self.anchors[done.anchor] = (done.container, done.size, done.height)
@@ -179,16 +187,16 @@ class _Composer:
                     stack[-1].height = max(stack[-1].height, done.height + 1)
                 continue
             parent = stack[-1] if stack else None
-            if parent is not None and isinstance(parent.container, dict) and parent.key is None:
+            if parent is not None and parent.is_map and parent.key is None:
                 self._take_key(parent, event)
                 continue
             path = self._child_path(parent)
             value, size, height = self._value(event, path, len(stack))
             line, col = _pos(event)
-            key_pos = parent.key_pos if parent is not None and isinstance(parent.container, dict) else None
+            key_pos = parent.key_pos if parent is not None and parent.is_map else None
             self.locator.add(path, line, col, key=key_pos)
-            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                frame = _Frame(value, path, event.anchor)
+            if kind in _COLLECTION_START:
+                frame = _Frame(value, path, event.anchor, kind is _MAPPING_START)
                 self._attach(parent, value)
                 stack.append(frame)
                 if parent is None:
@@ -219,7 +227,7 @@ class _Composer:
     def _child_path(parent: _Frame | None) -> FieldPath:
         if parent is None:
             return ()
-        if isinstance(parent.container, dict):
+        if parent.is_map:
             return (*parent.path, parent.key or "")
         return (*parent.path, len(parent.container))
 
@@ -227,12 +235,12 @@ class _Composer:
     def _attach(parent: _Frame | None, value: Any) -> None:
         if parent is None:
             return
-        if isinstance(parent.container, dict):
-            key = parent.key or ""
-            parent.container.setdefault(key, value)  # a duplicate key keeps its first value (and is reported)
+        container = parent.container
+        if isinstance(container, dict):
+            container.setdefault(parent.key or "", value)  # a duplicate key keeps its first value (and is reported)
             parent.key = None
         else:
-            parent.container.append(value)
+            container.append(value)
 
     def _value(self, event: Any, path: FieldPath, depth: int) -> tuple[Any, int, int]:
         """The value an event starts (an empty container for collections), its expanded size and height."""
