@@ -88,6 +88,10 @@ class InventoryHost:
         return next((p for p in candidates if p.is_file()), candidates[0])
 
     @property
+    def become(self) -> bool:
+        return str(self.vars.get("ansible_become", False)).lower() in ("true", "yes", "1", "on")
+
+    @property
     def ip(self) -> str | None:
         """The inventory address when it is an IP literal (what the others should resolve this name to)."""
         try:

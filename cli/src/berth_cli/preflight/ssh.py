@@ -145,7 +145,7 @@ def probe_over_ssh(
             CheckResult("auth", "pass", "auth.ok", f"{host.user} by key {key_file.name}"),
         ]
         stage = "probe output"
-        output = _run(transport, script, deadline)
+        output = _run(transport, script, deadline, become=host.become)
         return results, output
     except _UnknownHostKeyError as exc:
         results.append(
@@ -189,10 +189,15 @@ def probe_over_ssh(
     return results, None
 
 
-def _run(transport: paramiko.Transport, script: str, deadline: _Deadline) -> str:
+# With ansible_become the probe runs as root when sudo allows it without a password (ss then names the
+# processes holding ports); otherwise as the login user. `exec` hands the script on stdin to either shell.
+_BECOME = "if sudo -n true 2>/dev/null; then exec sudo -n /bin/sh -s; else exec /bin/sh -s; fi"
+
+
+def _run(transport: paramiko.Transport, script: str, deadline: _Deadline, *, become: bool) -> str:
     channel = transport.open_session(timeout=deadline.left())
     channel.settimeout(deadline.left())
-    channel.exec_command("/bin/sh -s")
+    channel.exec_command(_BECOME if become else "/bin/sh -s")
     channel.sendall(script.encode())
     channel.shutdown_write()
     chunks: list[bytes] = []
