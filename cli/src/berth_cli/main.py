@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: Typer's rich help formatter alone costs ~300 ms of imports, and `berth --help` must be quick.
+    rich_markup_mode=None,
 )
 
 
