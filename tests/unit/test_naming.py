@@ -39,7 +39,14 @@ def test_suggest_slug_is_a_valid_slug_or_empty(text: str) -> None:
 def test_valid_slugs_suggest_themselves(text: str) -> None:
     if SLUG_RE.match(text):
         assert check_slug(text) == text
-        assert suggest_slug(text) == text
+        # a suggestion never has "--" (runs of separators collapse), otherwise it is the slug itself
+        assert suggest_slug(text) == (text if "--" not in text else suggest_slug(text.replace("--", "-")))
+
+
+@given(st.text(max_size=80))
+def test_suggest_slug_is_idempotent(text: str) -> None:
+    slug = suggest_slug(text)
+    assert suggest_slug(slug) == slug
 
 
 def test_slug_errors_carry_a_suggestion_when_one_exists() -> None:
