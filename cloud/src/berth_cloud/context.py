@@ -52,13 +52,15 @@ class ApplyContext:
         return self.cloud.conn
 
 
-def neutron_body(
-    ctx: ApplyContext, attrs: Mapping[str, Any], body: dict[str, Any]
-) -> tuple[dict[str, Any], bool]:
-    """Tags go in the create body where Neutron accepts them (atomic ownership); else right after."""
-    if ctx.resolver.neutron_tags_on_create():
-        return {**body, "tags": list(attrs.get("tags") or [])}, False
-    return body, True
+def set_new_tags(ctx: ApplyContext, proxy: Any, collection: str, ref: str, *, tags: Any, what: str) -> None:
+    """Tag a resource just created (one PUT of the whole list).
+
+    Neutron takes no tags in a create body (2026.1 still answers "Attribute 'tags' not allowed in
+    POST"), so ownership follows immediately; if a run dies in between, observe finds the untagged
+    resource by name and project and the next plan adopts it (an update of its tags, no duplicate).
+    """
+    if tags:
+        ctx.call(proxy, "PUT", f"/{collection}/{ref}/tags", json={"tags": list(tags)}, what=f"{what} (tags)")
 
 
 def add_tags(ctx: ApplyContext, proxy: Any, collection: str, ref: str, *, tags: Any, what: str) -> None:

@@ -1,14 +1,13 @@
 """Executors for a tenant's Neutron resources: network, subnet, router, router interface, security
-group and rule. Tags travel in the create body (Neutron's tag-creation extension) so nothing exists
-unowned even for an instant; on older Neutrons they are added right after and observe adopts an
-untagged leftover by name and project."""
+group and rule. Neutron takes no tags in a create body, so berth's tags are set right after each
+create; observe adopts an untagged leftover of an interrupted run by name and project."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from berth_cloud.context import ApplyContext, add_tags, missing_tags, neutron_body
+from berth_cloud.context import ApplyContext, add_tags, missing_tags, set_new_tags
 from berth_core.diff import Change
 
 EGRESS_DEFAULT_FIELDS = (
@@ -24,13 +23,11 @@ def _create(
     ctx: ApplyContext, change: Change, collection: str, singular: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     after = change.after or {}
-    full, tag_after = neutron_body(ctx, after, body)
     created = ctx.call(
-        ctx.conn.network, "POST", f"/{collection}", json={singular: full}, what=change.key, idempotent=False
+        ctx.conn.network, "POST", f"/{collection}", json={singular: body}, what=change.key, idempotent=False
     )
     doc = dict(created[singular])
-    if tag_after:
-        add_tags(ctx, ctx.conn.network, collection, doc["id"], tags=after.get("tags"), what=change.key)
+    set_new_tags(ctx, ctx.conn.network, collection, doc["id"], tags=after.get("tags"), what=change.key)
     return doc
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from berth_cloud.context import ApplyContext
 from berth_cloud.executors_network import _create, _delete, _update
+from berth_cloud.http import NOVA_QUOTA_MICROVERSION
 from berth_core.diff import Change
 from berth_core.quota import to_native
 
@@ -126,6 +127,7 @@ def quota_class_write(ctx: ApplyContext, change: Change) -> str:
                 f"/os-quota-class-sets/{name}",
                 json={"quota_class_set": fields},
                 what=change.key,
+                microversion=NOVA_QUOTA_MICROVERSION if service == "compute" else None,
             )
     return name
 

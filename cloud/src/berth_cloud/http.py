@@ -15,6 +15,8 @@ from typing import Any
 
 from berth_core.errors import OpenStackError
 
+# Nova's quota class sets hold server_groups/server_group_members from 2.50; 2.57 drops the file fields.
+NOVA_QUOTA_MICROVERSION = "2.57"
 RETRYABLE_STATUS = frozenset({409, 500, 502, 503, 504})
 # A create (POST) is retried only where the server surely did not act: a conflict, "unavailable", or a
 # connection that was refused; a lost response could otherwise leave a duplicate behind.

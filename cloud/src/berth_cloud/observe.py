@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from berth_cloud.connection import Cloud
-from berth_cloud.http import call
+from berth_cloud.http import NOVA_QUOTA_MICROVERSION, call
 from berth_cloud.mapping import ROUTER_INTERFACE_OWNERS, TenantDocs, map_tenants
 from berth_cloud.mapping_platform import PlatformDocs, map_platform
 from berth_core.platform import PLATFORM_TENANT
@@ -203,7 +203,14 @@ def observe(
 
 
 def _quota_class(proxy: Any, service: str) -> dict[str, Any]:
-    body = call(proxy, "GET", "/os-quota-class-sets/default", what=f"{service} default quota class")
+    version = NOVA_QUOTA_MICROVERSION if service == "nova" else None
+    body = call(
+        proxy,
+        "GET",
+        "/os-quota-class-sets/default",
+        what=f"{service} default quota class",
+        microversion=version,
+    )
     return dict((body or {}).get("quota_class_set") or {})
 
 

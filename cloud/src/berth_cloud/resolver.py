@@ -116,18 +116,3 @@ class Resolver:
             return str(pools[0]["id"])
 
         return str(self._cached(f"subnetpool:{name}", fetch))
-
-    def neutron_tags_on_create(self) -> bool:
-        """Neutron's `tag-creation` extension takes tags in the POST body (atomic ownership)."""
-
-        def fetch() -> bool:
-            body = call(
-                self.cloud.conn.network,
-                "GET",
-                "/extensions/tag-creation",
-                ok=(200, 404),
-                what="neutron extensions",
-            )
-            return bool(body and body.get("extension"))
-
-        return bool(self._cached("neutron:tag-creation", fetch))
