@@ -161,7 +161,7 @@ def test_booting_a_server_moves_usage_after_one_refresh(
     admin_user = conn.current_user_id
     admin_role = conn.identity.find_role("admin")
     conn.identity.assign_project_role_to_user(tenant.id, admin_user, admin_role)
-    scoped = conn.connect_as_project(tenant.id)
+    scoped = conn.connect_as_project(conn.identity.get_project(tenant.id))  # a bare string means a name
     flavor = conn.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
     cleanup.append(lambda: conn.compute.delete_flavor(flavor, ignore_missing=True))
     image = conn.image.create_image(
@@ -243,6 +243,7 @@ def test_requests_per_refresh_grow_only_with_nova_and_cinder_quota_reads(
 ) -> None:
     refresher, registry = exporter(clouds_yaml)
     refresher.refresh_once()
+    refresher.refresh_once()  # steady state: the first round also discovers API versions
 
     def requests() -> dict[str, float]:
         return {
@@ -276,7 +277,7 @@ def served(clouds_yaml: Path) -> Iterator[tuple[Refresher, int]]:
 @pytest.mark.prometheus
 @pytest.mark.skipif(not prometheus.available(), reason="Debian's prometheus is not installed")
 def test_a_real_prometheus_scrapes_the_devcloud_exporter(
-    served: tuple[Refresher, int], conn: Any, tmp_path: Path
+    tenant: Tenant, served: tuple[Refresher, int], conn: Any, tmp_path: Path
 ) -> None:
     _refresher, port = served
     hosts = placement_hosts(conn)
@@ -287,6 +288,8 @@ def test_a_real_prometheus_scrapes_the_devcloud_exporter(
             expected = int((vcpu["total"] - vcpu["reserved"]) * vcpu["allocation_ratio"])
             assert prom.value(f'berth_host_allocatable_vcpus{{host="{host}"}}') == expected
         assert prom.value("sum(berth_exporter_collector_up)") == 5
+        quota = prom.value(f'berth_tenant_quota{{project_id="{tenant.id}",resource="cores"}}')
+        assert quota == QUOTA["cores"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
             text = r.read().decode()
         from tests.prometheus.dashboard import expressions, metric_names, scraped_names
