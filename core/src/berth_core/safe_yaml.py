@@ -332,7 +332,12 @@ def parse_documents(text: str) -> tuple[list[RawDocument], list[YamlIssue]]:
         return documents, [abort.issue]
     except yaml.MarkedYAMLError as error:
         return documents, [_syntax_issue(error)]
-    except yaml.YAMLError as error:  # pragma: no cover - unmarked reader errors are caught before parsing
+    except yaml.reader.ReaderError as error:  # a character YAML forbids: control characters, mostly
+        line = text.count("\n", 0, error.position) + 1
+        col = error.position - text.rfind("\n", 0, error.position)
+        char = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or " ")
+        return documents, [YamlIssue(line, col, "yaml.bad_character", {"char": f"U+{char:04X}"})]
+    except yaml.YAMLError as error:  # pragma: no cover - every YAML error is one of the above
         return documents, [YamlIssue(1, 1, "yaml.syntax", {"problem": str(error)})]
     finally:
         parser.dispose()
