@@ -237,7 +237,8 @@ class _Composer:
             return
         container = parent.container
         if isinstance(container, dict):
-            container.setdefault(parent.key or "", value)  # a duplicate key keeps its first value (and is reported)
+            # a duplicate key keeps its first value (and is reported)
+            container.setdefault(parent.key or "", value)
             parent.key = None
         else:
             container.append(value)
