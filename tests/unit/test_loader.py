@@ -236,3 +236,29 @@ def test_folders_skip_hidden_entries_and_files_named_twice_count_once(tmp_path: 
     assert [m.manifest.slug for m in load_manifests([tmp_path, path, tmp_path / "." / "lgsp.yaml"])] == [
         "lgsp"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: [b, c\n",
+        'a: "b\n',
+        "a:\n  - b\n c: d\n",
+        "a: @b\n",
+        "a: b\nc\n",
+        "a: b: c",
+        "a: b\n  c: d\n",
+        "name: Sở Tài chính\x07 Hải Phòng\n",
+    ],
+)
+def test_pure_python_parser_reports_the_same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PyYAML built without libyaml must give the same codes and positions (CI could have either)."""
+    import yaml
+
+    from berth_core import safe_yaml
+
+    with_libyaml = parse_documents(text)[1]
+    monkeypatch.setattr(safe_yaml, "_Parser", yaml.SafeLoader)
+    monkeypatch.setattr(safe_yaml, "_C_READER", False)
+    assert parse_documents(text)[1] == with_libyaml
+    assert with_libyaml[0].code != "yaml.syntax"  # each is one of the named, translated syntax errors

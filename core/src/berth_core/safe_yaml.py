@@ -17,8 +17,12 @@ import yaml
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events and marks.
     from yaml import CSafeLoader as _Parser
+
+    _C_READER = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+
+    _C_READER = False
 
 MAX_DEPTH = 32
 MAX_ALIASES = 100
@@ -302,6 +306,14 @@ _SYNTAX_CODES = (
     ("found unexpected end of stream", "yaml.syntax.unclosed_quote"),
     ("did not find expected ',' or ']'", "yaml.syntax.unclosed_flow"),
     ("did not find expected ',' or '}'", "yaml.syntax.unclosed_flow"),
+    # the pure-Python parser's wording, for a PyYAML built without libyaml
+    ("could not find expected ':'", "yaml.syntax.missing_colon"),
+    ("expected <block end>", "yaml.syntax.bad_indent"),
+    ("expected ',' or ']'", "yaml.syntax.unclosed_flow"),
+    ("expected ',' or '}'", "yaml.syntax.unclosed_flow"),
+    ("found unexpected end of stream", "yaml.syntax.unclosed_quote"),
+    ("found character '", "yaml.syntax.bad_character"),
+    ("expected the node content", "yaml.syntax.missing_value"),
 )
 
 
@@ -319,9 +331,10 @@ def _syntax_issue(error: yaml.MarkedYAMLError) -> YamlIssue:
 
 def parse_documents(text: str) -> tuple[list[RawDocument], list[YamlIssue]]:
     """Every document of a YAML stream; issues that stopped the reading are returned separately."""
-    parser = _Parser(text)
+    parser = None
     documents: list[RawDocument] = []
     try:
+        parser = _Parser(text)  # the pure-Python reader checks characters here already
         parser.get_event()  # StreamStart
         while not parser.check_event(yaml.StreamEndEvent):
             parser.get_event()  # DocumentStart
@@ -334,11 +347,15 @@ def parse_documents(text: str) -> tuple[list[RawDocument], list[YamlIssue]]:
     except yaml.MarkedYAMLError as error:
         return documents, [_syntax_issue(error)]
     except yaml.reader.ReaderError as error:  # a character YAML forbids: control characters, mostly
-        line = text.count("\n", 0, error.position) + 1
-        col = error.position - text.rfind("\n", 0, error.position)
+        position = error.position
+        if _C_READER:  # libyaml counts bytes of the UTF-8 text, the Python reader characters
+            position = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+        line = text.count("\n", 0, position) + 1
+        col = position - text.rfind("\n", 0, position)
         char = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or " ")
         return documents, [YamlIssue(line, col, "yaml.bad_character", {"char": f"U+{char:04X}"})]
     except yaml.YAMLError as error:  # pragma: no cover - every YAML error is one of the above
         return documents, [YamlIssue(1, 1, "yaml.syntax", {"problem": str(error)})]
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
