@@ -249,6 +249,9 @@ def test_folders_skip_hidden_entries_and_files_named_twice_count_once(tmp_path: 
         "a: b: c",
         "a: b\n  c: d\n",
         "name: Sở Tài chính\x07 Hải Phòng\n",
+        "a: &\n",
+        "a: 'b' c\n",
+        "a: b\n...\nc\n",
     ],
 )
 def test_pure_python_parser_reports_the_same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
