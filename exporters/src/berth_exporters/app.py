@@ -89,14 +89,12 @@ def build(config: ExporterConfig) -> tuple[Refresher, Reader]:
 
 
 def serve(refresher: Refresher, listen: str) -> Any:
-    """Register the cached collector on a fresh registry and serve /metrics; returns the HTTP server."""
-    from prometheus_client import CollectorRegistry, start_http_server
+    """Serve the refresher's pre-rendered snapshot on /metrics; returns the HTTP server (.shutdown())."""
+    from berth_exporters.server import start
 
     host, port = parse_listen(listen)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(refresher)
     try:
-        server, _thread = start_http_server(port, addr=host, registry=registry)
+        server = start(refresher, host, port)
     except OSError as error:
         raise UsageError(f"cannot listen on {listen}: {error.strerror or error}") from None
     return server

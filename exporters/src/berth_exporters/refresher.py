@@ -43,6 +43,23 @@ def exporter_version() -> str:
         return "0"
 
 
+class _Fixed:
+    def __init__(self, metrics: list[Metric]) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> list[Metric]:
+        return self.metrics
+
+
+def _exposition(metrics: list[Metric]) -> tuple[bytes, bytes]:
+    import gzip
+
+    from prometheus_client import generate_latest
+
+    text = generate_latest(_Fixed(metrics))  # type: ignore[arg-type]
+    return text, gzip.compress(text, compresslevel=6)
+
+
 @dataclass
 class CollectorState:
     name: str
@@ -71,6 +88,7 @@ class Refresher(Collector):
     def __post_init__(self) -> None:
         self.states = {name: CollectorState(name) for name in self.observers}
         self._snapshot: list[Metric] = self._self_metrics([])
+        self._exposition: tuple[bytes, bytes] | None = None  # (text, gzip) of _snapshot, built lazily
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -79,6 +97,13 @@ class Refresher(Collector):
     # -- prometheus_client Collector: never touches OpenStack
     def collect(self) -> Iterator[Metric]:
         yield from self._snapshot
+
+    def exposition(self) -> tuple[bytes, bytes]:
+        """The served snapshot in Prometheus text format, plain and gzipped (what the HTTP server sends)."""
+        with self._lock:
+            if self._exposition is None:
+                self._exposition = _exposition(self._snapshot)
+            return self._exposition
 
     # -- one round
     def refresh_once(self) -> None:
@@ -93,8 +118,10 @@ class Refresher(Collector):
         }
         families = render(fresh, self.site, cached_note(self.interval))
         snapshot = self._self_metrics(families)
+        exposition = _exposition(snapshot)  # rendered here, once, so a scrape only copies bytes
         with self._lock:
             self._snapshot = snapshot
+            self._exposition = exposition
         self.rounds += 1
         with self.refreshed:
             self.refreshed.notify_all()
