@@ -173,8 +173,15 @@ class SecurityGroupRule(Model):
         return (int(low), int(high or low))
 
 
+def _not_default_group(value: str) -> str:
+    # Neutron gives every project a group named "default"; a second one by that name is refused or ambiguous.
+    if value == "default":
+        raise PydanticCustomError("secgroup.default_reserved", "the name 'default' is Neutron's own group")
+    return value
+
+
 class SecurityGroupSpec(Model):
-    name: ResourceName
+    name: Annotated[ResourceName, AfterValidator(_not_default_group)]
     description: str | None = Field(default=None, max_length=255)
     rules: tuple[SecurityGroupRule, ...] = ()
 
