@@ -276,7 +276,9 @@ def test_a_member_sees_only_their_own_tenant(cloud, tenants, tmp_path, clouds_ya
     )
     try:
         visible = {n.project_id for n in member.network.networks() if not n.is_router_external}
-        servers = list(member.compute.servers(all_projects=True))
+        servers = list(member.compute.servers())
+        with pytest.raises(openstack.exceptions.ForbiddenException):
+            list(member.compute.servers(all_projects=True))  # a member cannot look across projects
     finally:
         member.close()
     pid_b = plan_for(cloud, [manifests[1]])[2].resources[f"project/{base}-b"].ref

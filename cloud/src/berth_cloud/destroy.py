@@ -149,6 +149,11 @@ def purge_tenant(
         progress=progress,
         result=result,
     )
+    # router interfaces would keep the cleanup from deleting routers and subnets
+    interfaces = [k for k, r in observed.resources.items() if r.managed and r.kind == "router-interface"]
+    _apply_deletes(
+        cloud, empty, observed=observed, keys=interfaces, site=site, progress=progress, result=result
+    )
     _operator_role(cloud, site, pid, "PUT")
     _set_enabled(cloud, pid, True, slug)
     try:
