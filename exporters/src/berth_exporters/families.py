@@ -49,15 +49,6 @@ class Families:
             self._gauges[name] = GaugeMetricFamily(name, f"{help_text} {self._note}", labels=list(labels))
             self._labels[name] = tuple(labels)
 
-    def extend(self, other: Families) -> None:
-        for name, family in other._gauges.items():
-            mine = self._gauges.get(name)
-            if mine is None:
-                self._gauges[name] = family
-                self._labels[name] = other._labels[name]
-            else:
-                mine.samples.extend(family.samples)
-
     def metrics(self) -> list[Metric]:
         return [self._gauges[name] for name in sorted(self._gauges)]
 

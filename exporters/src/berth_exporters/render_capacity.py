@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from berth_cloud.capacity import provider_capacity, volume_inventory
 from berth_core.admission import Commitment, admit
 from berth_core.capacity import HOST_CLASSES, CapacitySnapshot, Inventory, flavor_fit
-from berth_core.site import RESOURCE_CLASSES, Flavor, ResourceClass, Site
+from berth_core.site import Flavor, ResourceClass, Site
 from berth_exporters.families import CLASS_RESOURCE, Families, unit_suffix
 from berth_exporters.observations import (
     BlockStorageObservation,
@@ -262,11 +262,11 @@ def flavor_families(out: Families, snapshot: CapacitySnapshot, flavors: Sequence
 
 
 __all__ = [
-    "RESOURCE_CLASSES",
     "cloud_families",
     "flavor_families",
     "flavor_models",
     "host_families",
+    "service_families",
     "snapshot_from_observations",
     "zone_families",
 ]
