@@ -296,3 +296,19 @@ def test_a_real_prometheus_scrapes_the_devcloud_exporter(
 
         unknown = metric_names(expressions()) - scraped_names(text)
         assert not unknown, sorted(unknown)
+
+
+def test_start_in_background_serves_at_once(clouds_yaml: Path) -> None:
+    from berth_exporters.app import start_in_background
+
+    running = start_in_background(
+        ExporterConfig(
+            site=SITE, clouds_yaml=clouds_yaml, cloud=CLOUD, listen=f"127.0.0.1:{prometheus.free_port()}"
+        )
+    )
+    try:
+        with urllib.request.urlopen(running.url, timeout=10) as r:
+            text = r.read().decode()
+        assert 'berth_exporter_collector_up{collector="placement"} 1.0' in text
+    finally:
+        running.stop()

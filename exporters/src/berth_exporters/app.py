@@ -98,3 +98,27 @@ def serve(refresher: Refresher, listen: str) -> Any:
     except OSError as error:
         raise UsageError(f"cannot listen on {listen}: {error.strerror or error}") from None
     return server
+
+
+@dataclass
+class RunningExporter:
+    """An exporter serving in this process's background threads (for `berth demo`)."""
+
+    refresher: Refresher
+    server: Any
+    url: str
+
+    def stop(self) -> None:
+        self.refresher.stop()
+        self.server.shutdown()
+
+
+def start_in_background(config: ExporterConfig) -> RunningExporter:
+    """Connect, refresh once (so the first scrape has data), serve, keep refreshing on the interval."""
+    refresher, _reader = build(config)
+    refresher.refresh_once()
+    server = serve(refresher, config.listen)
+    refresher.start()
+    host, port = parse_listen(config.listen)
+    shown = f"[{host}]" if ":" in host else host
+    return RunningExporter(refresher, server, f"http://{shown}:{port}/metrics")
