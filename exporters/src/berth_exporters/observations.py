@@ -6,6 +6,7 @@ is pure (berth_exporters.render_*), so unit tests feed recorded observations str
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 MANAGED_TAG = "berth:managed"
@@ -81,7 +82,7 @@ class BlockStorageObservation(TypedDict):
     project_errors: int
 
 
-Observation = dict[str, Any]  # one of the TypedDicts above, as the refresher stores it
+Observation = Mapping[str, Any]  # one of the TypedDicts above, as the refresher stores it
 
 
 def tenant_slug(project: Project) -> str | None:

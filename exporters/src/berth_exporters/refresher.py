@@ -56,7 +56,7 @@ def _exposition(metrics: list[Metric]) -> tuple[bytes, bytes]:
 
     from prometheus_client import generate_latest
 
-    text = generate_latest(_Fixed(metrics))  # type: ignore[arg-type]
+    text = generate_latest(_Fixed(metrics))
     return text, gzip.compress(text, compresslevel=6)
 
 

@@ -7,7 +7,8 @@ headroom (admit), flavor fit per host (flavor_fit). This module only shapes samp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -58,10 +59,9 @@ def _volume_inventory(storage: BlockStorageObservation | None, site: Site) -> In
     """Cinder pools' size where they report one; else cloud.yml's volumeCapacityGiB (fake backends),
     with the site's ratio and reservation, and usage summed from the all-tenant volume list."""
     policy = site.spec.capacity
-    pools = [dict(p, capabilities=p["capabilities"]) for p in storage["pools"]] if storage else []
-    measured = volume_inventory(pools, policy.volume_capacity_gib)
+    pools: list[Mapping[str, Any]] = list(storage["pools"]) if storage else []
     if any(_is_number(p["capabilities"].get("total_capacity_gb")) for p in pools):
-        return measured
+        return volume_inventory(pools, policy.volume_capacity_gib)
     used = sum(u.get("volume_gib", 0) for u in storage["usage"].values()) if storage else 0
     return Inventory(
         total=policy.volume_capacity_gib,

@@ -126,7 +126,7 @@ def _free_aligned_blocks(pool: IPv4Network, prefix_length: int, taken: Sequence[
         first = (int(net.network_address) - start) // size
         last = (int(net.broadcast_address) - start) // size
         blocked.update(range(first, last + 1))
-    return pool.num_addresses // size - len(blocked)
+    return int(pool.num_addresses // size - len(blocked))
 
 
 def pool_families(out: Families, site: Site, network: Observation | None) -> None:
