@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -116,15 +115,10 @@ def new_slug() -> str:
 
 def plan_for(cloud, manifests: list[TenantManifest]):
     from berth_cloud import observe
+    from berth_cloud.observe import pool_allocations
 
-    everyone = observe(cloud, SITE, None)  # every tenant's subnets: IPAM must not reuse their space
-    ledger = Ledger(
-        {
-            (r.tenant, k.rsplit("/", 1)[1]): IPv4Network(str(r.attrs["cidr"]))
-            for k, r in everyone.resources.items()
-            if r.kind == "subnet"
-        }
-    )
+    # every subnet already carved from the site's pool: IPAM must not reuse that space
+    ledger = Ledger(pool_allocations(cloud, SITE))
     observed = observe(cloud, SITE, [m.slug for m in manifests])
     outcome = plan_tenants(
         PlanInputs(SITE, [Located(m) for m in manifests], ledger=ledger, observed=observed)

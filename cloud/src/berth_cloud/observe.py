@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from ipaddress import IPv4Network
 from typing import Any
 
 from berth_cloud.connection import Cloud
@@ -217,3 +218,26 @@ def _quota_class(proxy: Any, service: str) -> dict[str, Any]:
 def _neutron_default(cloud: Cloud, project_id: str) -> dict[str, Any]:
     body = call(cloud.conn.network, "GET", f"/quotas/{project_id}/default", what="neutron default quota")
     return dict((body or {}).get("quota") or {})
+
+
+def pool_allocations(cloud: Cloud, site: Site) -> dict[tuple[str, str], IPv4Network]:
+    """Every subnet carved from the site's subnet pools, berth's or not, as IPAM ledger entries.
+
+    Three list calls whatever the number of tenants. Keys are (project name, subnet name); a subnet
+    of a project outside the site's domain is keyed by its project id. Planning with these taken
+    never proposes a CIDR that Neutron's pool would refuse.
+    """
+    names = {p.name for p in site.spec.address_pools}
+    pools = [p for p in _neutron_list(cloud, "/subnetpools", "subnetpools", {}) if p.get("name") in names]
+    if not pools:
+        return {}
+    subnets = _neutron_list(cloud, "/subnets", "subnets", {"subnetpool_id": sorted(p["id"] for p in pools)})
+    projects = {str(p["id"]): str(p["name"]) for p in list_projects(cloud, site)}
+    out: dict[tuple[str, str], IPv4Network] = {}
+    for sub in subnets:
+        owner = projects.get(str(sub.get("project_id")), str(sub.get("project_id")))
+        key = (owner, str(sub.get("name") or sub["id"]))
+        if key in out:
+            key = (owner, str(sub["id"]))
+        out[key] = IPv4Network(str(sub["cidr"]))
+    return out
