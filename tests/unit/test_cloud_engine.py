@@ -85,3 +85,17 @@ def test_changes_are_grouped_per_tenant_in_plan_order():
     pending = pending_changes(plan, ObservedState.of([], ["t-1", "t-2"]))
     assert [c.key for c in pending["t-1"]] == ["project/t-1", "network/t-1/app"]
     assert [c.key for c in pending["t-2"]] == ["project/t-2"]
+
+
+def test_a_saved_plan_carries_the_desired_state_apply_needs():
+    from berth_cloud.engine import desired_from_plan
+    from berth_core.plan import Plan
+
+    desired = DesiredState.of([PROJECT, NET], ["t-1"])
+    stale = Resource("network/t-1/old", "t-1", {"name": "old"}, ("project/t-1",))
+    plan = make_plan("aio", desired, _observed(PROJECT, stale))
+    rebuilt = desired_from_plan(Plan.from_json(plan.to_json()))
+    assert {k: dict(r.attrs) for k, r in rebuilt.resources.items()} == {
+        k: dict(r.attrs) for k, r in desired.resources.items()
+    }
+    assert rebuilt.tenants == ("t-1",)

@@ -153,3 +153,10 @@ def test_choose_cloud_precedence(tmp_path, monkeypatch):
     monkeypatch.delenv("OS_CLOUD")
     with pytest.raises(OpenStackError, match="no cloud selected"):
         choose_cloud(None, tmp_path / "absent.yaml")
+
+
+def test_the_admin_cloud_is_preferred_when_the_file_has_several(tmp_path, monkeypatch):
+    path = tmp_path / "clouds.yaml"
+    path.write_text("clouds:\n  aio-reader: {}\n  aio-admin: {}\n  aio-system: {}\n")
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    assert choose_cloud(None, path) == ("aio-admin", path)

@@ -11,8 +11,15 @@ Importing this package imports openstacksdk: the CLI imports it inside command b
 from berth_cloud.capacity import live_capacity
 from berth_cloud.connection import Cloud, RequestCounter, connect, site_clouds_yaml
 from berth_cloud.destroy import DestroyPreview, PurgeResult, purge_tenant, stage_destroy
-from berth_cloud.engine import ApplyFailed, ApplyResult, ProgressEvent, apply, pending_changes
-from berth_cloud.observe import observe
+from berth_cloud.engine import (
+    ApplyFailed,
+    ApplyResult,
+    ProgressEvent,
+    apply,
+    desired_from_plan,
+    pending_changes,
+)
+from berth_cloud.observe import observe, pool_allocations
 from berth_cloud.principals import ensure_principals, principals_of
 
 __all__ = [
@@ -25,10 +32,12 @@ __all__ = [
     "RequestCounter",
     "apply",
     "connect",
+    "desired_from_plan",
     "ensure_principals",
     "live_capacity",
     "observe",
     "pending_changes",
+    "pool_allocations",
     "principals_of",
     "purge_tenant",
     "site_clouds_yaml",

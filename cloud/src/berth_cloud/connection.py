@@ -103,7 +103,7 @@ def _clouds_in(path: Path) -> list[str]:
 
 
 def choose_cloud(cloud: str | None, clouds_yaml: Path | None) -> tuple[str, Path | None]:
-    """Which cloud name and which clouds.yaml: explicit name, else OS_CLOUD, else the file's only cloud."""
+    """Which cloud and clouds.yaml: explicit name, else OS_CLOUD, else the file's `*-admin` (or first) cloud."""
     if clouds_yaml is not None and not clouds_yaml.is_file():
         clouds_yaml = (
             None  # fall back to openstacksdk's own search path (~/.config/openstack, /etc/openstack)
@@ -113,8 +113,9 @@ def choose_cloud(cloud: str | None, clouds_yaml: Path | None) -> tuple[str, Path
         return name, clouds_yaml
     if clouds_yaml is not None:
         names = _clouds_in(clouds_yaml)
-        if len(names) >= 1:
-            return names[0], clouds_yaml
+        admins = [n for n in names if n.endswith("-admin")]  # the deploy writes <site>-admin and others
+        if admins or names:
+            return (admins or names)[0], clouds_yaml
     raise OpenStackError(
         "no cloud selected",
         hint="pass --cloud NAME, set OS_CLOUD, or deploy the devcloud (`berth cloud deploy`), "

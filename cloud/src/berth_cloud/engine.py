@@ -224,6 +224,14 @@ class _Runner:
             self._emit(skipped, "skipped")
 
 
+def desired_from_plan(plan: Plan) -> State:
+    """The desired resources a saved plan carries (its creates, updates and no-ops), for `apply`."""
+    kept = [
+        Resource(c.key, c.tenant, dict(c.after), c.depends_on) for c in plan.changes if c.after is not None
+    ]
+    return State.of(kept, plan.tenants)
+
+
 def pending_changes(plan: Plan, observed: State) -> dict[str, list[Change]]:
     """Per tenant, in plan order, the changes apply would still execute against `observed`."""
     by_tenant: dict[str, list[Change]] = {}
