@@ -160,3 +160,21 @@ def test_the_admin_cloud_is_preferred_when_the_file_has_several(tmp_path, monkey
     path.write_text("clouds:\n  aio-reader: {}\n  aio-admin: {}\n  aio-system: {}\n")
     monkeypatch.delenv("OS_CLOUD", raising=False)
     assert choose_cloud(None, path) == ("aio-admin", path)
+
+
+def test_connect_to_an_unreachable_cloud_is_exit_5_without_secrets(tmp_path, monkeypatch):
+    from berth_cloud.connection import connect
+
+    path = tmp_path / "clouds.yaml"
+    path.write_text(
+        "clouds:\n  dead-admin:\n    auth:\n      auth_url: http://127.0.0.1:9/v3\n      username: admin\n"
+        "      password: s3cr3t-never-shown\n      project_name: admin\n      user_domain_name: Default\n"
+        "      project_domain_name: Default\n    identity_api_version: 3\n"
+    )
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    with pytest.raises(OpenStackError) as raised:
+        connect(None, path)
+    error = raised.value
+    assert error.exit_code == ExitCode.OPENSTACK_API
+    assert "dead-admin" in error.message and "not reachable" in error.message
+    assert "s3cr3t" not in f"{error.message} {error.hint}"

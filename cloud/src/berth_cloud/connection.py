@@ -147,7 +147,7 @@ def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     conn.session.session.mount("https://", adapter)
     result = Cloud(conn, name, counter)
     try:
-        conn.authorize()  # one token for the whole run
+        conn.session.get_token()  # one token for the whole run (keystoneauth's own errors, unwrapped)
     except ks_exc.ConnectFailure:
         raise OpenStackError(
             f"identity service of cloud {name!r} is not reachable",
