@@ -72,6 +72,11 @@ def test_over_capacity_is_reported_not_refused(root: Path, capsys: pytest.Captur
     assert data["refused"] is False
 
 
-def test_needs_offline(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["capacity", "--site", "plantest"]) == 2
-    assert "--offline" in capsys.readouterr().err
+def test_live_without_a_cloud_is_an_openstack_error(
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(root / "no-clouds.yaml"))
+    assert main(["capacity", "--site", "plantest"]) == 5
+    err = capsys.readouterr().err
+    assert "no cloud selected" in err and "Traceback" not in err

@@ -79,10 +79,13 @@ def test_paths_limit_the_plan_to_those_manifests(root: Path, capsys: pytest.Capt
     assert "so-tttt" in out and "so-y-te" not in out
 
 
-def test_live_mode_is_not_there_yet(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_live_mode_without_a_cloud_is_an_openstack_error(
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OS_CLOUD", raising=False)
     code, _, err = run(capsys, "plan", "--site", "plantest")
-    assert code == 2
-    assert "--offline" in err
+    assert code == 5
+    assert "no cloud selected" in err and "berth cloud deploy" in err
 
 
 def test_capacity_refusal_shows_the_table_and_exits_4(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,6 +38,7 @@ class Options:
     output: Output = "text"
     lang: Lang = "en"
     debug: bool = False
+    cloud: str | None = None  # clouds.yaml cloud name; default: OS_CLOUD, else the site's written admin cloud
 
     @property
     def root(self) -> Path:

@@ -34,11 +34,15 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _global(
+    *,
     site: str = typer.Option("aio", "--site", envvar="BERTH_SITE", help="Site under inventory/<site>/."),
     output: str = typer.Option("text", "--output", "-o", envvar="BERTH_OUTPUT", help="text or json."),
     lang: str = typer.Option(None, "--lang", envvar="BERTH_LANG", help="vi or en (default from LANG)."),
     debug: bool = typer.Option(
         False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."
+    ),
+    cloud: str = typer.Option(
+        None, "--cloud", help="clouds.yaml cloud (default: OS_CLOUD, else .berth/<site>/clouds.yaml's admin)."
     ),
     version: bool = typer.Option(
         False, "--version", is_eager=True, callback=_print_version, help="Print berth's version and exit."
@@ -54,6 +58,7 @@ def _global(
     OPTIONS.output = output  # type: ignore[assignment]
     OPTIONS.lang = lang or default_lang()  # type: ignore[assignment]
     OPTIONS.debug = debug
+    OPTIONS.cloud = cloud
 
 
 register(app)

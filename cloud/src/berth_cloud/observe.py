@@ -86,14 +86,15 @@ def observe(
     tenants: Iterable[str] | None = None,
     *,
     workers: int = DEFAULT_WORKERS,
+    with_platform: bool = False,
 ) -> ObservedState:
     """The observed state of `tenants` (slugs; include "platform" for the platform's resources).
 
-    None means every project of the site's domain tagged berth:managed (no platform). A tenant whose
-    project does not exist yet simply has no resources.
+    None means every project of the site's domain tagged berth:managed; with_platform adds the platform's
+    resources to either. A tenant whose project does not exist yet simply has no resources.
     """
     wanted = None if tenants is None else set(tenants)
-    with_platform = wanted is not None and PLATFORM_TENANT in wanted
+    with_platform = with_platform or (wanted is not None and PLATFORM_TENANT in wanted)
     projects = [
         p
         for p in list_projects(cloud, site)
@@ -199,7 +200,9 @@ def observe(
                 cinder_class=platform_reads["cinder"].result(),
             )
             resources.extend(map_platform(pdocs, site))
-    slugs = wanted if wanted is not None else {str(p["name"]) for p in projects}
+    slugs = set(wanted) if wanted is not None else {str(p["name"]) for p in projects}
+    if with_platform:
+        slugs.add(PLATFORM_TENANT)
     return ObservedState.of(resources, slugs)
 
 

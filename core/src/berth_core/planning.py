@@ -19,6 +19,7 @@ from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.ipam import Allocation, Ledger, NetworkRequest, allocate
 from berth_core.manifest import TenantManifest
 from berth_core.plan import Plan, make_plan
+from berth_core.platform import build_platform
 from berth_core.quota import Locate, ResolvedQuota, check_quota_classes, resolve_quota
 from berth_core.site import Site
 from berth_core.state import DesiredState, ObservedState
@@ -46,6 +47,7 @@ class PlanInputs:
     snapshot: CapacitySnapshot | None = None  # None: the capacity cloud.yml declares
     override_reason: str | None = None
     locate_site: Locate = _field_only
+    include_platform: bool = False  # plan the site's platform resources (berth_core.platform) too
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,12 @@ def plan_tenants(inputs: PlanInputs) -> PlanOutcome:
         for m in inputs.manifests
     ]
     desired = build_desired(inputs.site, tenants)
+    if inputs.include_platform:
+        platform = build_platform(inputs.site)
+        desired = DesiredState.of(
+            [*desired.resources.values(), *platform.resources.values()],
+            [*desired.tenants, *platform.tenants],
+        )
     ledger = {f"{s}/{n}": str(c) for (s, n), c in allocation.ledger.entries.items()}
     plan = make_plan(inputs.site.name, desired, inputs.observed, ipam=ledger, admission=report.to_dict())
     return PlanOutcome(plan, report, allocation, desired, quotas)

@@ -131,15 +131,17 @@ def capacity(
         list[str] | None, typer.Option("--flavor", help="Only this flavor in the fit table (repeatable).")
     ] = None,
 ) -> None:
-    """Capacity per resource class and agency (allocatable, committed, headroom) and how many flavors fit."""
-    from rich.console import Console
+    """Capacity per resource class and agency (allocatable, committed, headroom) and how many flavors fit.
 
-    from berth_cli.commands.plan import load_inputs, require_offline
+    Live: placement's inventories and usages, quotas as the cloud holds them, plus the given manifests
+    (what-if). Offline: the capacity cloud.yml declares."""
+    from berth_cli.render import console as make_console
+    from berth_cli.workflow import load_inputs, observe_site, open_cloud
     from berth_core.capacity import flavor_fits, snapshot_from_site
     from berth_core.errors import UsageError
     from berth_core.planning import PlanInputs, capacity_status, resolve_quotas
+    from berth_core.state import ObservedState
 
-    require_offline(offline, "capacity")
     site, loaded, locate_site = load_inputs(paths)
     known = {f.name for f in site.spec.flavors}
     unknown = sorted(set(flavor or ()) - known)
@@ -148,9 +150,15 @@ def capacity(
             f"flavor(s) {', '.join(unknown)} not in site {site.name}",
             hint=f"known: {', '.join(sorted(known))}",
         )
-    inputs = PlanInputs(site, loaded, locate_site=locate_site)
+    if offline:
+        observed, snapshot = ObservedState(), snapshot_from_site(site)
+    else:
+        from berth_cloud import live_capacity
+
+        cloud = open_cloud()
+        observed, snapshot = observe_site(cloud, site), live_capacity(cloud, site)
+    inputs = PlanInputs(site, loaded, locate_site=locate_site, observed=observed, snapshot=snapshot)
     report = capacity_status(inputs, resolve_quotas(loaded, site, locate_site))
-    snapshot = snapshot_from_site(site)
     chosen = tuple(f for f in site.spec.flavors if not flavor or f.name in flavor)
     fits = flavor_fits(snapshot, chosen)
     if OPTIONS.output == "json":
@@ -162,6 +170,6 @@ def capacity(
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
     print_admission(report, console)
     _print_fits(fits, console)

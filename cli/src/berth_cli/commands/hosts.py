@@ -7,6 +7,7 @@ import sys
 import typer
 
 from berth_cli.context import OPTIONS
+from berth_cli.render import console
 
 group = typer.Typer(
     help="Check the data-centre hosts before a deploy: preflight, host keys, measured capacity.",
@@ -19,12 +20,6 @@ _HOSTS = typer.Argument(..., help="Inventory host names or groups whose keys to 
 _PARALLEL = typer.Option(16, "--parallel", min=1, max=256, help="Hosts checked at the same time.")
 
 
-def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(stderr=stderr, soft_wrap=False)
-
-
 @group.command("check")
 def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARALLEL) -> None:
     """Check every host (or --limit): reachability, host key, auth, OS, CPU, RAM, disk, time, ports, MTU, DNS."""
@@ -32,7 +27,7 @@ def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARAL
     from berth_cli.preflight.render import as_json, print_text, summary_line
     from berth_core.errors import PreflightFailed
 
-    progress = _console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
+    progress = console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
     _, reports = run_site(
         OPTIONS.site,
         OPTIONS.site_dir,
@@ -45,7 +40,7 @@ def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARAL
     if OPTIONS.output == "json":
         print(as_json(OPTIONS.site, reports))
     else:
-        print_text(_console(), OPTIONS.site, reports)
+        print_text(console(), OPTIONS.site, reports)
     if any(r.status == "fail" for r in reports):
         raise PreflightFailed(
             summary_line(OPTIONS.site, reports),
@@ -148,7 +143,7 @@ def facts(
     from berth_core.errors import PreflightFailed
 
     site = load_site(OPTIONS.cloud_yml)
-    progress = _console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
+    progress = console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
     _, reports = run_site(
         OPTIONS.site,
         OPTIONS.site_dir,
@@ -184,10 +179,10 @@ def _print_facts(doc: dict, path: str) -> None:  # type: ignore[type-arg]
             row["zone"] or "-",
             *(f"{d.get(k, '-')} / {m.get(k, '-')}" for k in ("vcpus", "ramMiB", "diskGiB")),
         )
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     for mismatch in doc["mismatches"]:
-        console.print(f"mismatch: {mismatch}", soft_wrap=True)
+        out.print(f"mismatch: {mismatch}", soft_wrap=True)
     console.print(f"snapshot written to {path}")
 
 
