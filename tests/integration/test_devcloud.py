@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,9 +58,14 @@ def test_neutron_network_subnet_router_security_group(conn: Any, unique: str, cl
     subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.7.0/24", name=unique)
     cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
     router = conn.network.create_router(name=unique)
-    cleanup.append(lambda: conn.network.delete_router(router, ignore_missing=True))
-    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
-    cleanup.append(lambda: conn.network.remove_interface_from_router(router, subnet_id=subnet.id))
+
+    def delete_router() -> None:
+        with contextlib.suppress(Exception):
+            conn.network.remove_interface_from_router(router, subnet=subnet.id)
+        conn.network.delete_router(router, ignore_missing=True)
+
+    cleanup.append(delete_router)
+    conn.network.add_interface_to_router(router, subnet=subnet.id)
     group = conn.network.create_security_group(name=unique)
     cleanup.append(lambda: conn.network.delete_security_group(group, ignore_missing=True))
     rule = conn.network.create_security_group_rule(
@@ -71,8 +77,7 @@ def test_neutron_network_subnet_router_security_group(conn: Any, unique: str, cl
     assert len(ports) == 1
     assert rule.id in {r["id"] for r in conn.network.get_security_group(group.id).security_group_rules}
     # deletion is part of the contract: do it here and check it, cleanup then finds nothing left
-    conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
-    cleanup.pop()
+    conn.network.remove_interface_from_router(router, subnet=subnet.id)
     conn.network.delete_security_group(group)
     conn.network.delete_router(router)
     conn.network.delete_subnet(subnet)
@@ -80,6 +85,7 @@ def test_neutron_network_subnet_router_security_group(conn: Any, unique: str, cl
     assert conn.network.find_network(unique) is None
     assert conn.network.find_router(unique) is None
     assert conn.network.find_security_group(unique) is None
+    cleanup.clear()
 
 
 def test_cinder_creates_a_volume(conn: Any, unique: str, cleanup: list[Any]) -> None:

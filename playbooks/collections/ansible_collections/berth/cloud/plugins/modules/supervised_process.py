@@ -9,11 +9,13 @@ short_description: Start, stop or restart a service as a detached process group 
 description:
   - For machines without systemd (containers, CI). The process is started in a new session (so it is the
     leader of its own process group), its output goes to a log file and its pid to a pid file.
-  - C(started) is idempotent: nothing happens when the pid file names a live process whose fingerprint
+  - >-
+    C(started) is idempotent. Nothing happens when the pid file names a live process whose fingerprint
     (command, environment and the content of the O(watch) files) is unchanged; a changed fingerprint
     restarts it. This replaces restart handlers, which are lost when a run fails between the change
     and the end of the play.
-  - C(stopped) sends SIGTERM to the whole group and SIGKILL after O(stop_timeout) seconds (some OpenStack
+  - >-
+    C(stopped) sends SIGTERM to the whole group and SIGKILL after O(stop_timeout) seconds (some OpenStack
     daemons ignore SIGTERM while threads are busy).
 options:
   name: {description: Service name (pid file and log file are named after it)., type: str, required: true}
