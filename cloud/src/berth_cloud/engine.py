@@ -163,6 +163,7 @@ class _Runner:
         self.result = ApplyResult()
         self._done = 0
         self._lock = threading.Lock()
+        self.stop = threading.Event()  # set on Ctrl-C: workers finish the change in hand, then stop
 
     def _emit(self, change: Change, status: Status, message: str = "") -> None:
         if self.progress is not None:
@@ -195,6 +196,10 @@ class _Runner:
 
     def run_tenant(self, changes: Sequence[Change]) -> None:
         for index, change in enumerate(changes):
+            if self.stop.is_set():
+                with self._lock:
+                    self.result.skipped.extend(c.key for c in changes[index:])
+                return
             self._emit(change, "start")
             try:
                 ref = self._execute(change)
@@ -262,8 +267,13 @@ def apply(
         runner.run_tenant(platform)  # tenants rely on the platform's flavors, networks and pools
         if runner.result.ok and by_tenant:
             with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="berth-apply") as pool:
-                for future in [pool.submit(runner.run_tenant, cs) for _, cs in sorted(by_tenant.items())]:
-                    future.result()
+                futures = [pool.submit(runner.run_tenant, cs) for _, cs in sorted(by_tenant.items())]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:  # Ctrl-C or a failing progress callback: stop between changes
+                    runner.stop.set()
+                    raise
         elif by_tenant:
             runner.result.skipped.extend(c.key for cs in by_tenant.values() for c in cs)
     runner.result.requests = tally.count

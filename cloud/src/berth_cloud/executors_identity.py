@@ -171,7 +171,6 @@ def flavor_access_create(ctx: ApplyContext, change: Change) -> str:
         json=body,
         ok=(200, 409),
         what=change.key,
-        retry=_no_retry(),
     )
     return f"{flavor}:{pid}"
 
@@ -187,9 +186,3 @@ def flavor_access_delete(ctx: ApplyContext, change: Change, ref: str) -> None:
         ok=(200, 404),
         what=change.key,
     )
-
-
-def _no_retry() -> Any:
-    from berth_cloud.http import NO_RETRY
-
-    return NO_RETRY
