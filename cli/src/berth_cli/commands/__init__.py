@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from berth_cli.commands import audit, capacity, cloud, exporter, hosts, manifest, plan
+    from berth_cli.commands import apply, audit, capacity, cloud, exporter, hosts, manifest, plan, tenant
 
-    for module in (cloud, hosts, manifest, plan, capacity, audit, exporter):
+    for module in (cloud, hosts, manifest, plan, apply, tenant, capacity, audit, exporter):
         module.register(app)

@@ -1,0 +1,255 @@
+"""`berth apply [PLAN]`: make the cloud match the manifests (or a saved plan), under the site's lock.
+
+Without PLAN it plans first (live) and asks before changing anything, unless --yes. With PLAN it refuses
+a plan whose observed state has changed since it was made (exit 8), like `terraform apply planfile`.
+Every apply, refused or failed ones included, is written to the site's hash-chained audit log.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from berth_cli.context import OPTIONS
+
+if TYPE_CHECKING:
+    from berth_cli.workflow import Planned
+    from berth_cloud import ApplyResult, Cloud
+    from berth_core.plan import Plan
+    from berth_core.state import ObservedState, State
+
+
+def register(app: typer.Typer) -> None:
+    app.command("apply")(apply)
+
+
+def apply(
+    *,
+    plan_file: Annotated[
+        Path | None, typer.Argument(help="A plan saved by `berth plan --out` (else plan now).")
+    ] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Option("--manifests", "-f", help="Manifest files or folders (default: manifests/)."),
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="auto, pulumi or direct.")] = "auto",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    allow_overbooking: Annotated[
+        bool, typer.Option("--allow-overbooking", help="Accept quota past capacity (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded in the audit log.")] = None,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another apply's lock.")] = 30.0,
+) -> None:
+    """Apply the plan: platform first, then every tenant, idempotent; nothing else is ever deleted."""
+    from berth_cli.state.engine_record import check_and_record
+    from berth_cli.state.lock import site_lock
+    from berth_cli.workflow import override_reason
+    from berth_core.errors import UsageError
+    from berth_stacks.engine import choose_engine
+
+    if engine not in ("auto", "pulumi", "direct"):
+        raise UsageError(f"--engine must be auto, pulumi or direct, not {engine!r}")
+    chosen, why = choose_engine(engine)  # type: ignore[arg-type]
+    print(why, file=sys.stderr)
+    reason_given = override_reason(allow_overbooking, reason)
+    if plan_file is not None and (paths or reason_given):
+        raise UsageError(
+            "a saved plan is applied as it is: --manifests and --allow-overbooking belong to `berth plan`"
+        )
+    with site_lock(OPTIONS.state_dir, f"berth apply --site {OPTIONS.site}", wait_seconds=wait):
+        check_and_record(OPTIONS.state_dir, chosen, OPTIONS.site)
+        if chosen == "pulumi":
+            _apply_with_pulumi(paths, reason_given)
+            return
+        run_direct(plan_file, paths, reason_given, assume_yes=yes)
+
+
+def run_direct(
+    plan_file: Path | None, paths: list[Path] | None, reason: str | None, *, assume_yes: bool
+) -> None:
+    """The direct engine's apply (the caller holds the site lock)."""
+    from berth_cli.workflow import load_site_only, observe_site, open_cloud, plan_site, refuse_over_capacity
+    from berth_cloud import desired_from_plan
+    from berth_core.errors import CapacityRefused
+
+    cloud = open_cloud()
+    if plan_file is None:
+        planned = plan_site(paths, offline=False, override_reason=reason, cloud=cloud)
+        try:
+            refuse_over_capacity(planned)
+        except CapacityRefused:
+            _audit(planned.outcome.plan, "refused", planned=planned, reason=reason)
+            raise
+        plan, desired, observed = planned.outcome.plan, planned.outcome.desired, planned.observed
+        _show_and_confirm(plan, planned, assume_yes=assume_yes)
+    else:
+        plan = _read_plan(plan_file)
+        site, _ = load_site_only()
+        observed = observe_site(cloud, site)
+        _refuse_stale(plan, observed, plan_file)
+        desired, planned = desired_from_plan(plan), None
+    if not plan.has_changes:
+        typer.echo("Nothing to change: the cloud already matches.")
+        return
+    execute(cloud, plan, desired, observed, planned=planned, reason=reason)
+
+
+def execute(
+    cloud: Cloud,
+    plan: Plan,
+    desired: State,
+    observed: ObservedState,
+    *,
+    planned: Planned | None,
+    reason: str | None,
+) -> ApplyResult:
+    """Run the direct engine with progress, then record the ledger and the audit entry, whatever happened."""
+    from berth_cli.workflow import write_ledger
+    from berth_cloud import ApplyFailed
+    from berth_cloud import apply as engine_apply
+
+    with _progress() as on_event:
+        try:
+            result = engine_apply(cloud, plan, desired, observed, progress=on_event)
+        except ApplyFailed as failed:
+            _audit(plan, "failed", planned=planned, reason=reason, result=failed.result)
+            raise
+    write_ledger(plan.ipam)
+    _audit(plan, "ok", planned=planned, reason=reason, result=result)
+    counts = result.counts()
+    typer.echo(
+        f"Applied: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted "
+        f"({result.requests} API requests)."
+    )
+    return result
+
+
+def _read_plan(plan_file: Path) -> Plan:
+    from berth_core.errors import UsageError
+    from berth_core.plan import Plan
+
+    try:
+        text = plan_file.read_text(encoding="utf-8")
+    except OSError as bad:
+        raise UsageError(f"cannot read the plan {plan_file}: {bad.strerror}") from None
+    plan = Plan.from_json(text, source=str(plan_file))
+    if plan.site != OPTIONS.site:
+        raise UsageError(
+            f"{plan_file} is a plan for site {plan.site}, not {OPTIONS.site}", hint=f"--site {plan.site}"
+        )
+    return plan
+
+
+def _refuse_stale(plan: Plan, observed: ObservedState, plan_file: Path) -> None:
+    from berth_core.errors import StaleOrLocked
+
+    if observed.sha256() != plan.observed_sha256:
+        raise StaleOrLocked(
+            f"{plan_file} is stale: the cloud has changed since it was planned",
+            hint=f"make a fresh plan: berth plan --site {OPTIONS.site} --out {plan_file}",
+        )
+
+
+def _show_and_confirm(plan: Plan, planned: Planned, *, assume_yes: bool) -> None:
+    from berth_cli.commands.plan import print_plan
+
+    if not plan.has_changes:
+        return
+    if OPTIONS.output == "text":
+        print_plan(plan, planned.outcome.admission, None, offline=False)
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        from berth_core.errors import UsageError
+
+        raise UsageError("refusing to apply without confirmation", hint="review the plan and pass --yes")
+    typer.confirm("Apply these changes?", abort=True)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    """A context manager yielding the engine's progress callback (events come from worker threads)."""
+    import contextlib
+    import threading
+
+    from berth_cli.render import console
+
+    @contextlib.contextmanager
+    def run():  # type: ignore[no-untyped-def]
+        out = console(stderr=True)
+        lock = threading.Lock()
+        marks = {"done": "[green]✓[/]", "failed": "[bold red]✗[/]", "skipped": "[dim]·[/]"}
+
+        def on_event(event) -> None:  # type: ignore[no-untyped-def]
+            if event.status == "start" or OPTIONS.output == "json":
+                return
+            with lock:
+                note = f"  {event.message}" if event.message else ""
+                out.print(
+                    f"{marks.get(event.status, ' ')} [{event.done}/{event.total}] {event.action} {event.key}{note}"
+                )
+
+        yield on_event
+
+    return run()
+
+
+def _audit(plan: Plan, result_word: str, *, planned: Planned | None, reason: str | None, result=None) -> None:  # type: ignore[no-untyped-def]
+    """One audit record per apply attempt: who, when, tickets, manifest and plan hashes, what changed."""
+    import getpass
+    import hashlib
+    import socket
+    import time
+
+    from berth_cli.state.audit_log import AuditLog
+    from berth_core.audit import AuditEntry
+
+    manifests: dict[str, str] = {}
+    tickets: list[str] = []
+    changed = {c.tenant for c in plan.changes if c.action != "no-op"}
+    for loaded in planned.loaded if planned is not None else ():
+        slug = loaded.manifest.slug
+        manifests[slug] = hashlib.sha256(Path(loaded.file).read_bytes()).hexdigest()
+        if slug in changed and loaded.manifest.metadata.ticket:
+            tickets.append(loaded.manifest.metadata.ticket)
+    summary: dict[str, object] = {"planned": dict(plan.counts()), "tenants": sorted(changed)}
+    if result is not None:
+        summary["applied"] = result.counts()
+        summary["failed"] = [f"{f.key}: {f.message}" for f in result.failed]
+    AuditLog(OPTIONS.state_dir).append(
+        AuditEntry(
+            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            actor=f"{getpass.getuser()}@{socket.gethostname()}",
+            site=OPTIONS.site,
+            action="apply",
+            result=result_word,
+            ticket=", ".join(sorted(set(tickets))),
+            reason=reason or "",
+            plan_sha256=plan.sha256,
+            manifests=manifests,
+            summary=summary,
+        )
+    )
+
+
+def _apply_with_pulumi(paths: list[Path] | None, reason: str | None) -> None:
+    """The Pulumi engine: one stack per tenant plus the platform (berth_stacks), admitted by berth first."""
+    from berth_cli.workflow import open_cloud, plan_site, refuse_over_capacity
+    from berth_stacks.runner import PulumiRunner
+
+    cloud = open_cloud()
+    planned = plan_site(paths, offline=False, override_reason=reason, cloud=cloud)
+    refuse_over_capacity(planned)
+    runner = PulumiRunner(
+        OPTIONS.site,
+        OPTIONS.state_dir / "pulumi",
+        cloud=cloud.name,
+        region=planned.site.spec.region,
+        clouds_yaml=OPTIONS.state_dir / "clouds.yaml",
+    )
+    summaries = runner.apply_site(planned.site, planned.outcome.desired)
+    _audit(planned.outcome.plan, "ok", planned=planned, reason=reason)
+    for summary in summaries:
+        typer.echo(f"{summary.stack}: {summary.to_dict()}")
