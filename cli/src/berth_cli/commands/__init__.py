@@ -6,7 +6,18 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from berth_cli.commands import apply, audit, capacity, cloud, exporter, hosts, manifest, plan, tenant
+    from berth_cli.commands import (
+        apply,
+        audit,
+        capacity,
+        cloud,
+        demo,
+        exporter,
+        hosts,
+        manifest,
+        plan,
+        tenant,
+    )
 
-    for module in (cloud, hosts, manifest, plan, apply, tenant, capacity, audit, exporter):
+    for module in (cloud, hosts, manifest, plan, apply, tenant, capacity, audit, exporter, demo):
         module.register(app)
