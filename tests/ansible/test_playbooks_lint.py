@@ -31,9 +31,20 @@ def env() -> dict[str, str]:
 @pytest.mark.parametrize("site", ["aio", "haiphong"])
 def test_syntax_check(playbook: str, site: str) -> None:
     done = subprocess.run(
-        [tool("ansible-playbook"), "--syntax-check", "-i", str(ROOT / "inventory" / site / "hosts.yml"),
-         "-e", "berth_secrets_file=/dev/null", playbook],
-        cwd=PLAYBOOKS, env=env(), capture_output=True, text=True, check=False,
+        [
+            tool("ansible-playbook"),
+            "--syntax-check",
+            "-i",
+            str(ROOT / "inventory" / site / "hosts.yml"),
+            "-e",
+            "berth_secrets_file=/dev/null",
+            playbook,
+        ],
+        cwd=PLAYBOOKS,
+        env=env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -42,6 +53,10 @@ def test_syntax_check(playbook: str, site: str) -> None:
 def test_ansible_lint_production_profile() -> None:
     done = subprocess.run(
         [tool("ansible-lint"), "--profile", "production", "--offline", "--nocolor", "."],
-        cwd=PLAYBOOKS, env=env(), capture_output=True, text=True, check=False,
+        cwd=PLAYBOOKS,
+        env=env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]

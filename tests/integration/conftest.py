@@ -62,6 +62,6 @@ def cleanup() -> Iterator[list[Any]]:
     for action in reversed(actions):
         try:
             action()
-        except Exception as exc:  # noqa: BLE001 - report every cleanup problem, not only the first
+        except Exception as exc:
             errors.append(exc)
     assert not errors, f"cleanup failed: {errors}"

@@ -36,7 +36,8 @@ def test_placement_has_one_provider_per_fake_host_with_declared_inventory(
     for host in site_hosts:
         assert host["name"] in providers, f"{host['name']} missing in placement"
         inventory = {
-            inv.resource_class: inv for inv in conn.placement.resource_provider_inventories(providers[host["name"]])
+            inv.resource_class: inv
+            for inv in conn.placement.resource_provider_inventories(providers[host["name"]])
         }
         assert inventory["VCPU"].total == host["vcpus"]
         assert inventory["MEMORY_MB"].total == host["ramMiB"]
@@ -69,8 +70,12 @@ def test_neutron_network_subnet_router_security_group(conn: Any, unique: str, cl
     group = conn.network.create_security_group(name=unique)
     cleanup.append(lambda: conn.network.delete_security_group(group, ignore_missing=True))
     rule = conn.network.create_security_group_rule(
-        security_group_id=group.id, direction="ingress", protocol="tcp",
-        port_range_min=443, port_range_max=443, remote_ip_prefix="0.0.0.0/0",
+        security_group_id=group.id,
+        direction="ingress",
+        protocol="tcp",
+        port_range_min=443,
+        port_range_max=443,
+        remote_ip_prefix="0.0.0.0/0",
     )
     assert conn.network.get_subnet(subnet.id).cidr == "10.199.7.0/24"
     ports = list(conn.network.ports(device_id=router.id))
@@ -148,4 +153,7 @@ def test_server_boots_on_the_fake_driver_and_placement_usage_moves(
     assert sum(a["resources"].get("VCPU", 0) for a in allocations.values()) == 2
     delete_server()
     cleanup.remove(delete_server)
-    wait_for("allocation released", lambda: not conn.placement.get(f"/allocations/{server.id}").json()["allocations"])
+    wait_for(
+        "allocation released",
+        lambda: not conn.placement.get(f"/allocations/{server.id}").json()["allocations"],
+    )

@@ -35,7 +35,14 @@ def test_status_reports_a_healthy_devcloud(clouds_yaml: Path, capsys: pytest.Cap
     report = json.loads(capsys.readouterr().out)
     assert rc == 0, report
     assert report["healthy"] is True
-    assert {e["service"] for e in report["endpoints"]} == {"keystone", "placement", "nova", "neutron", "glance", "cinder"}
+    assert {e["service"] for e in report["endpoints"]} == {
+        "keystone",
+        "placement",
+        "nova",
+        "neutron",
+        "glance",
+        "cinder",
+    }
     assert all(h["ok"] for h in report["computes"])
 
 

@@ -100,7 +100,9 @@ def test_deploy_rejects_bad_tags_and_limits_before_running(
     assert not (isolated / "aio" / "ansible").exists(), "nothing ran"
 
 
-def test_status_without_clouds_yaml_says_to_deploy(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_without_clouds_yaml_says_to_deploy(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["cloud", "status", "--site", "aio"]) == 2
     err = capsys.readouterr().err
     assert "clouds.yaml" in err

@@ -38,7 +38,7 @@ def run_playbook(
     tally: RunTally,
 ) -> RunResult:
     """Run and return the result; raise AnsibleFailed naming host, task and message on failure."""
-    import ansible_runner  # noqa: PLC0415 - heavy import, only when a playbook really runs
+    import ansible_runner
 
     artifacts_root.mkdir(parents=True, exist_ok=True)
     artifacts_root.chmod(0o700)

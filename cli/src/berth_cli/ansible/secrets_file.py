@@ -69,7 +69,9 @@ def write_clouds_yaml(state_dir: Path, *, site: str, auth_url: str, region: str)
     """`.berth/<site>/clouds.yaml` (0600) with the site's admin, project- and system-scoped."""
     password = load_secrets(state_dir).get("keystone_admin_password")
     if not password:
-        raise BerthError(f"no admin password in {secrets_path(state_dir)}", hint="run `berth cloud deploy` first")
+        raise BerthError(
+            f"no admin password in {secrets_path(state_dir)}", hint="run `berth cloud deploy` first"
+        )
     common = {"region_name": region, "identity_api_version": 3, "interface": "public"}
     auth = {"auth_url": auth_url, "username": "admin", "password": password, "user_domain_name": "Default"}
     clouds = {

@@ -12,7 +12,9 @@ import typer
 
 from berth_cli.context import OPTIONS
 
-group = typer.Typer(help="Deploy, check and stop a site's OpenStack (the devcloud for --site aio).", no_args_is_help=True)
+group = typer.Typer(
+    help="Deploy, check and stop a site's OpenStack (the devcloud for --site aio).", no_args_is_help=True
+)
 
 # Catalogue types `status` probes, with the path that answers without a token.
 SERVICES = (
@@ -34,7 +36,9 @@ def _inventory() -> Path:
 
     hosts = OPTIONS.site_dir / "hosts.yml"
     if not hosts.is_file():
-        raise UsageError(f"no inventory for site {OPTIONS.site!r}: {hosts} is missing", hint="see inventory/aio")
+        raise UsageError(
+            f"no inventory for site {OPTIONS.site!r}: {hosts} is missing", hint="see inventory/aio"
+        )
     return hosts
 
 
@@ -56,8 +60,15 @@ def _region() -> str:
         return "RegionOne"
 
 
-def _run(playbook: str, *, check: bool = False, limit: str | None = None, tags: str | None = None,
-         timeout: int = 3600, secrets: bool = True) -> Any:
+def _run(
+    playbook: str,
+    *,
+    check: bool = False,
+    limit: str | None = None,
+    tags: str | None = None,
+    timeout: int = 3600,
+    secrets: bool = True,
+) -> Any:
     from rich.console import Console
 
     from berth_cli.ansible.args import PlaybookRun, check_limit, parse_tags
@@ -103,7 +114,9 @@ def deploy(
     check: bool = typer.Option(False, "--check", help="Dry run: report what would change, change nothing."),
     limit: str = typer.Option(None, "--limit", help="Only these hosts or groups (Ansible pattern)."),
     tags: str = typer.Option(None, "--tags", help="Only these parts, e.g. infra,keystone,nova."),
-    skip_preflight: bool = typer.Option(False, "--skip-preflight", help="Do not run the SSH host checks first."),
+    skip_preflight: bool = typer.Option(
+        False, "--skip-preflight", help="Do not run the SSH host checks first."
+    ),
     timeout: int = typer.Option(3600, "--timeout", min=60, help="Seconds before the run is stopped."),
 ) -> None:
     """Deploy or converge the site's OpenStack; a second run changes nothing."""
@@ -126,7 +139,9 @@ def deploy(
         verb = "would change" if check else "changed"
         print(f"{OPTIONS.site}: {verb} {summary['changed']} task(s) in {summary['seconds']} s")
         if "clouds_yaml" in summary:
-            print(f"admin credentials: {summary['clouds_yaml']} (OS_CLIENT_CONFIG_FILE=... OS_CLOUD={OPTIONS.site}-admin)")
+            print(
+                f"admin credentials: {summary['clouds_yaml']} (OS_CLIENT_CONFIG_FILE=... OS_CLOUD={OPTIONS.site}-admin)"
+            )
 
 
 def _preflight(limit: str | None) -> None:
@@ -143,7 +158,9 @@ def _preflight(limit: str | None) -> None:
 
 
 @group.command("down")
-def down(timeout: int = typer.Option(900, "--timeout", min=60, help="Seconds before the run is stopped.")) -> None:
+def down(
+    timeout: int = typer.Option(900, "--timeout", min=60, help="Seconds before the run is stopped."),
+) -> None:
     """Stop every service of the site's cloud (OpenStack processes, memcached, RabbitMQ, MariaDB)."""
     result = _run("down.yml", timeout=timeout, secrets=False)
     summary = _summary(result)
@@ -194,7 +211,7 @@ def collect_status(conn: Any, expected_hosts: list[str]) -> dict[str, Any]:
     for service_type, name, path in SERVICES:
         try:
             url = conn.endpoint_for(service_type)
-        except Exception:  # noqa: BLE001 - a missing catalogue entry is a finding, not a crash
+        except Exception:
             url = None
         if not url:
             endpoints.append({"service": name, "url": None, "ok": False, "detail": "not in catalogue"})
@@ -209,15 +226,19 @@ def collect_status(conn: Any, expected_hosts: list[str]) -> dict[str, Any]:
         svc, rp = services.get(host), providers.get(host)
         inventory = {}
         if rp is not None:
-            inventory = {inv.resource_class: inv.total for inv in conn.placement.resource_provider_inventories(rp)}
+            inventory = {
+                inv.resource_class: inv.total for inv in conn.placement.resource_provider_inventories(rp)
+            }
         up = svc is not None and svc.state == "up" and svc.status == "enabled"
-        hosts.append({
-            "host": host,
-            "nova": (svc.state if svc else "missing"),
-            "placement": bool(inventory),
-            "inventory": inventory,
-            "ok": up and bool(inventory),
-        })
+        hosts.append(
+            {
+                "host": host,
+                "nova": (svc.state if svc else "missing"),
+                "placement": bool(inventory),
+                "inventory": inventory,
+                "ok": up and bool(inventory),
+            }
+        )
     healthy = all(e["ok"] for e in endpoints) and all(h["ok"] for h in hosts)
     return {"site": OPTIONS.site, "healthy": healthy, "endpoints": endpoints, "computes": hosts}
 
@@ -233,7 +254,9 @@ def _expected_hosts() -> list[str]:
 
 
 @group.command("status")
-def status(cloud: str = typer.Option(None, "--cloud", help="Cloud name in clouds.yaml (default <site>-admin).")) -> None:
+def status(
+    cloud: str = typer.Option(None, "--cloud", help="Cloud name in clouds.yaml (default <site>-admin)."),
+) -> None:
     """Each endpoint answers; each compute host is up in nova and has inventory in placement."""
     from berth_core.errors import OpenStackError
 
@@ -243,14 +266,18 @@ def status(cloud: str = typer.Option(None, "--cloud", help="Cloud name in clouds
     except OpenStackError:
         raise
     except Exception as exc:
-        raise OpenStackError(f"{OPTIONS.site}: cloud not answering: {type(exc).__name__}: {exc}",
-                             hint=f"deploy it: berth cloud deploy --site {OPTIONS.site}") from exc
+        raise OpenStackError(
+            f"{OPTIONS.site}: cloud not answering: {type(exc).__name__}: {exc}",
+            hint=f"deploy it: berth cloud deploy --site {OPTIONS.site}",
+        ) from exc
     if OPTIONS.output == "json":
         print(json.dumps(report, indent=2))
     else:
         _print_status(report)
     if not report["healthy"]:
-        raise OpenStackError(f"{OPTIONS.site}: not healthy", hint="see the table above; logs in /var/log/berth")
+        raise OpenStackError(
+            f"{OPTIONS.site}: not healthy", hint="see the table above; logs in /var/log/berth"
+        )
 
 
 def _print_status(report: dict[str, Any]) -> None:

@@ -9,12 +9,14 @@ from ansible.errors import AnsibleFilterError
 
 def site_compute_hosts(cloud_yml_text: str) -> list[dict[str, Any]]:
     """The compute hosts a site declares: name, zone, vcpus, ram_mib, disk_gib (validated by berth_core)."""
-    import yaml  # noqa: PLC0415
+    import yaml
 
     try:
-        from berth_core.site import Site  # noqa: PLC0415
+        from berth_core.site import Site
     except ImportError as exc:
-        raise AnsibleFilterError("berth_core is not importable: run Ansible through `berth cloud deploy`") from exc
+        raise AnsibleFilterError(
+            "berth_core is not importable: run Ansible through `berth cloud deploy`"
+        ) from exc
     try:
         site = Site.model_validate(yaml.safe_load(cloud_yml_text))
     except Exception as exc:

@@ -47,7 +47,7 @@ def main() -> None:
     )
     p = module.params
     try:
-        import openstack  # noqa: PLC0415 - only present in the OpenStack virtualenv
+        import openstack
 
         conn = openstack.connect(
             auth_url=p["auth_url"],
@@ -73,7 +73,7 @@ def main() -> None:
                 for s in conn.compute.services(binary="nova-compute")
                 if s.state == "up" and s.status == "enabled"
             }
-        except Exception as exc:  # noqa: BLE001 - APIs may still be starting; keep waiting
+        except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}"
         if wanted <= up or time.monotonic() > deadline:
             break

@@ -50,7 +50,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 def password_valid(auth_url: str, user: str, password: str) -> bool:
-    import openstack  # noqa: PLC0415 - only present in the OpenStack virtualenv
+    import openstack
 
     try:
         probe = openstack.connect(
@@ -64,65 +64,86 @@ def password_valid(auth_url: str, user: str, password: str) -> bool:
             load_envvars=False,
         )
         probe.authorize()
-    except Exception:  # noqa: BLE001 - any auth failure means the password must be set
+    except Exception:
         return False
     return True
 
 
-def ensure(module: AnsibleModule, conn: Any) -> list[str]:
-    p, idn, check = module.params, conn.identity, module.check_mode
-    changes: list[str] = []
+def ensure_project_and_roles(
+    module: AnsibleModule, idn: Any, changes: list[str]
+) -> tuple[Any, dict[str, Any]]:
+    p, check = module.params, module.check_mode
     project = idn.find_project("service", domain_id="default")
     if project is None:
         changes.append("project service")
         if not check:
-            project = idn.create_project(name="service", domain_id="default", description="OpenStack services")
+            project = idn.create_project(
+                name="service", domain_id="default", description="OpenStack services"
+            )
     roles = {r.name: r for r in idn.roles()}
     for name in [*p["roles"], *p["extra_roles"]]:
         if name not in roles:
             changes.append(f"role {name}")
             if not check:
                 roles[name] = idn.create_role(name=name)
-    if p["user"]:
-        user = idn.find_user(p["user"], domain_id="default")
-        if user is None:
-            changes.append(f"user {p['user']}")
+    return project, roles
+
+
+def ensure_user(
+    module: AnsibleModule, idn: Any, project: Any, roles: dict[str, Any], changes: list[str]
+) -> None:
+    p, check = module.params, module.check_mode
+    user = idn.find_user(p["user"], domain_id="default")
+    if user is None:
+        changes.append(f"user {p['user']}")
+        if not check:
+            user = idn.create_user(name=p["user"], password=p["password"], domain_id="default")
+    elif not password_valid(p["auth_url"], p["user"], p["password"]):
+        changes.append(f"password of {p['user']}")
+        if not check:
+            idn.update_user(user, password=p["password"])
+    for name in p["roles"]:
+        has = (
+            user is not None
+            and project is not None
+            and idn.validate_user_has_project_role(project, user, roles[name])
+        )
+        if not has:
+            changes.append(f"role {name} for {p['user']}")
             if not check:
-                user = idn.create_user(name=p["user"], password=p["password"], domain_id="default")
-        elif not password_valid(p["auth_url"], p["user"], p["password"]):
-            changes.append(f"password of {p['user']}")
+                idn.assign_project_role_to_user(project, user, roles[name])
+
+
+def ensure_endpoints(module: AnsibleModule, idn: Any, changes: list[str]) -> None:
+    p, check = module.params, module.check_mode
+    service = next((s for s in idn.services() if s.type == p["service_type"]), None)
+    if service is None:
+        changes.append(f"service {p['service_type']}")
+        if check:
+            return
+        service = idn.create_service(name=p["service_name"], type=p["service_type"])
+    endpoints = {e.interface: e for e in idn.endpoints(service_id=service.id)}
+    for interface in p["interfaces"]:
+        endpoint = endpoints.get(interface)
+        if endpoint is None:
+            changes.append(f"endpoint {p['service_type']} {interface}")
             if not check:
-                idn.update_user(user, password=p["password"])
-        for name in p["roles"]:
-            has = (
-                user is not None
-                and project is not None
-                and idn.validate_user_has_project_role(project, user, roles[name])
-            )
-            if not has:
-                changes.append(f"role {name} for {p['user']}")
-                if not check:
-                    idn.assign_project_role_to_user(project, user, roles[name])
-    if p["service_type"]:
-        service = next((s for s in idn.services() if s.type == p["service_type"]), None)
-        if service is None:
-            changes.append(f"service {p['service_type']}")
-            if check:
-                return changes
-            service = idn.create_service(name=p["service_name"], type=p["service_type"])
-        endpoints = {e.interface: e for e in idn.endpoints(service_id=service.id)}
-        for interface in p["interfaces"]:
-            endpoint = endpoints.get(interface)
-            if endpoint is None:
-                changes.append(f"endpoint {p['service_type']} {interface}")
-                if not check:
-                    idn.create_endpoint(
-                        service_id=service.id, interface=interface, url=p["url"], region_id=p["region"]
-                    )
-            elif endpoint.url != p["url"]:
-                changes.append(f"endpoint {p['service_type']} {interface} url")
-                if not check:
-                    idn.update_endpoint(endpoint, url=p["url"])
+                idn.create_endpoint(
+                    service_id=service.id, interface=interface, url=p["url"], region_id=p["region"]
+                )
+        elif endpoint.url != p["url"]:
+            changes.append(f"endpoint {p['service_type']} {interface} url")
+            if not check:
+                idn.update_endpoint(endpoint, url=p["url"])
+
+
+def ensure(module: AnsibleModule, conn: Any) -> list[str]:
+    changes: list[str] = []
+    project, roles = ensure_project_and_roles(module, conn.identity, changes)
+    if module.params["user"]:
+        ensure_user(module, conn.identity, project, roles, changes)
+    if module.params["service_type"]:
+        ensure_endpoints(module, conn.identity, changes)
     return changes
 
 
@@ -145,7 +166,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     try:
-        import openstack  # noqa: PLC0415
+        import openstack
 
         conn = openstack.connect(
             auth_url=module.params["auth_url"],
@@ -161,7 +182,7 @@ def main() -> None:
         changes = ensure(module, conn)
     except ImportError:
         module.fail_json(msg="openstacksdk is missing: run this module with the OpenStack venv's python")
-    except Exception as exc:  # noqa: BLE001 - report any API failure as a task failure
+    except Exception as exc:
         module.fail_json(msg=f"keystone: {type(exc).__name__}: {exc}")
     module.exit_json(changed=bool(changes), changes=changes)
 

@@ -51,7 +51,9 @@ def main() -> None:
     _, users = ctl(module, "list_users", "--no-table-headers")
     exists = user in {line.split("\t")[0].strip() for line in users.splitlines() if line.strip()}
     password_ok = exists and ctl(module, "authenticate_user", user, data=password, check=False)[0] == 0
-    _, perms = ctl(module, "list_user_permissions", user, "--no-table-headers", check=False) if exists else (0, "")
+    _, perms = (
+        ctl(module, "list_user_permissions", user, "--no-table-headers", check=False) if exists else (0, "")
+    )
     wanted = f"{vhost}\t.*\t.*\t.*"
     perms_ok = any(line.strip() == wanted for line in perms.splitlines())
     changed = not (exists and password_ok and perms_ok)

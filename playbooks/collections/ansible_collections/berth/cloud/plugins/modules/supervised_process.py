@@ -122,7 +122,7 @@ def fingerprint(params: dict) -> str:
 def start(module: AnsibleModule, pid_file: Path, log_file: Path) -> int:
     env = dict(os.environ)
     env.update({k: str(v) for k, v in module.params["environment"].items()})
-    with open(os.devnull, "rb") as devnull, log_file.open("ab") as log:
+    with Path(os.devnull).open("rb") as devnull, log_file.open("ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - the command comes from the role, not from users
             module.params["command"],
             stdin=devnull,
@@ -178,7 +178,11 @@ def main() -> None:
         module.exit_json(changed=running, pid=0)
     if up_to_date:
         module.exit_json(changed=False, pid=read_pid(pid_file))
-    reason = "restart requested" if state == "restarted" else ("configuration changed" if running else "not running")
+    reason = (
+        "restart requested"
+        if state == "restarted"
+        else ("configuration changed" if running else "not running")
+    )
     if module.check_mode:
         module.exit_json(changed=True, pid=0, reason=reason)
     run_dir.mkdir(parents=True, exist_ok=True)
