@@ -1,0 +1,234 @@
+"""The operator's tenant workflow through the real `berth` CLI against the devcloud.
+
+plan -> apply -> re-plan shows nothing -> change one manifest -> exactly that update; saved plans and
+stale ones; over-capacity refused with nothing changed; a second apply meets the lock; tenant list/show;
+the audit chain; staged destroy. Each test works in its own berth root (a copy of the aio site, its own
+manifests and state directory) with tenants named berth-it-<random>, and destroys what it created.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from berth_cli.main import main
+from berth_core.errors import ExitCode
+
+pytestmark = [pytest.mark.openstack, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MANIFEST = """\
+apiVersion: berth/v1
+kind: Tenant
+metadata:
+  name: {slug}
+  displayName: Phòng thử nghiệm {n} (kiểm thử tích hợp)
+  agency: ITEST
+  contact: {{name: Kiểm Thử, email: test@berth.invalid}}
+  ticket: IT-{n}
+spec:
+  quota: {{class: default{overrides}}}
+  networks:
+    - {{name: app, prefixLength: 28}}
+  router: {{external: false}}
+  securityGroups:
+    - name: web
+      rules:
+        - {{direction: ingress, protocol: tcp, ports: "443", remote: 10.64.0.0/12}}
+"""
+
+
+class Berth:
+    """Runs the CLI in-process in an isolated berth root; returns (exit code, stdout, stderr)."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--site", "aio", *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def manifest(self, slug: str, n: int, overrides: str = "") -> Path:
+        path = self.root / "manifests" / f"{slug}.yaml"
+        text = MANIFEST.format(slug=slug, n=n, overrides=f", overrides: {{{overrides}}}" if overrides else "")
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def plan_json(self, *args: str) -> dict[str, Any]:
+        code, out, err = self("plan", "-o", "json", *args)
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def berth(
+    clouds_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Berth]:
+    root = tmp_path / "root"
+    (root / "inventory" / "aio").mkdir(parents=True)
+    shutil.copy(ROOT / "inventory" / "aio" / "cloud.yml", root / "inventory" / "aio" / "cloud.yml")
+    (root / "manifests").mkdir()
+    state = tmp_path / "state"
+    (state / "aio").mkdir(parents=True)
+    shutil.copy(clouds_yaml, state / "aio" / "clouds.yaml")
+    monkeypatch.setenv("BERTH_ROOT", str(root))
+    monkeypatch.setenv("BERTH_STATE_DIR", str(state))
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    tool = Berth(root, capsys)
+    yield tool
+    # destroy whatever tenant manifests this test left, so the devcloud is as it was
+    for path in sorted((root / "manifests").glob("*.yaml")):
+        tool(
+            "tenant",
+            "destroy",
+            path.stem,
+            "--yes",
+            "--reason",
+            "integration test cleanup",
+            "--delete-project",
+        )
+
+
+@pytest.fixture
+def slug() -> str:
+    return f"berth-it-{uuid.uuid4().hex[:8]}"
+
+
+def _changes(plan: dict[str, Any], tenant: str) -> list[tuple[str, str]]:
+    return sorted(
+        (c["action"], c["key"]) for c in plan["changes"] if c["tenant"] == tenant and c["action"] != "no-op"
+    )
+
+
+def test_apply_replan_change_and_destroy(berth: Berth, slug: str) -> None:
+    berth.manifest(slug, 1)
+    code, _, err = berth("plan", "--detailed-exitcode")
+    assert code == ExitCode.CHANGES_PRESENT, err
+
+    code, out, err = berth("apply", "--yes")
+    assert code == 0, err
+    assert "engine: direct" in err
+    assert "Applied:" in out
+
+    code, _, err = berth("plan", "--detailed-exitcode")
+    assert code == 0, f"a re-plan right after apply must show no changes:\n{err}"
+
+    # one more rule in one manifest: exactly one create, nothing else moves
+    path = berth.root / "manifests" / f"{slug}.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '        - {direction: ingress, protocol: tcp, ports: "443", remote: 10.64.0.0/12}',
+            '        - {direction: ingress, protocol: tcp, ports: "443", remote: 10.64.0.0/12}\n'
+            '        - {direction: ingress, protocol: tcp, ports: "8443", remote: 10.64.0.0/12}',
+        ),
+        encoding="utf-8",
+    )
+    changes = _changes(berth.plan_json(), slug)
+    assert (
+        len(changes) == 1
+        and changes[0][0] == "create"
+        and changes[0][1].startswith(f"secgroup-rule/{slug}/web/")
+    )
+    # and a quota override is exactly one update of the quota
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "{class: default}", "{class: default, overrides: {cores: 3}}"
+        )
+    )
+    changes = _changes(berth.plan_json(), slug)
+    assert ("update", f"quota/{slug}") in changes and len(changes) == 2
+    assert berth("apply", "--yes")[0] == 0
+    assert berth("plan", "--detailed-exitcode")[0] == 0
+
+    code, out, _ = berth("-o", "json", "tenant", "show", slug)
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["displayName"].startswith("Phòng thử nghiệm")
+    assert shown["usage"]["cores"]["limit"] == 3
+    assert list(shown["networks"]) == ["app"]
+    code, out, _ = berth("-o", "json", "tenant", "list")
+    assert slug in {row["slug"] for row in json.loads(out)}
+
+    code, out, err = berth("tenant", "destroy", slug, "--yes", "--reason", "test: staged destroy")
+    assert code == 0, err
+    code, out, _ = berth("-o", "json", "tenant", "list")
+    assert slug not in {row["slug"] for row in json.loads(out)}, "nothing tagged for the tenant may remain"
+    code, out, err = berth("audit", "verify")
+    assert code == 0 and "intact" in out, err
+    code, out, _ = berth("-o", "json", "audit", "list")
+    actions = [r["entry"]["action"] for r in json.loads(out)]
+    assert actions == ["apply", "apply", "destroy"]
+    (berth.root / "manifests" / f"{slug}.yaml").unlink()
+
+
+def test_saved_plan_applies_and_a_stale_one_is_refused(berth: Berth, slug: str, tmp_path: Path) -> None:
+    berth.manifest(slug, 2)
+    saved = tmp_path / "plan.json"
+    assert berth("plan", "--out", str(saved))[0] == 0
+    code, out, err = berth("apply", str(saved))
+    assert code == 0, err
+
+    # plan again, then change the cloud behind the saved plan's back: the plan is stale
+    path = berth.manifest(slug, 2, overrides="instances: 3")
+    assert berth("plan", "--out", str(saved))[0] == 0
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("instances: 3", "instances: 2"), encoding="utf-8"
+    )
+    assert berth("apply", "--yes")[0] == 0
+    code, _, err = berth("apply", str(saved))
+    assert code == ExitCode.STALE_OR_LOCKED, err
+    assert "stale" in err
+
+
+def test_over_capacity_is_refused_and_nothing_changes(berth: Berth, slug: str) -> None:
+    berth.manifest(slug, 3, overrides="cores: 100000")
+    code, out, err = berth("apply", "--yes")
+    assert code == ExitCode.CAPACITY_REFUSED, err
+    assert "refused" in err and "VCPU" in err
+    code, out, _ = berth("-o", "json", "tenant", "list")
+    assert slug not in {row["slug"] for row in json.loads(out)}
+    code, out, _ = berth("-o", "json", "audit", "list")
+    assert [r["entry"]["result"] for r in json.loads(out)] == ["refused"]
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from berth_cli.state.lock import site_lock
+    with site_lock(Path(sys.argv[1]), "berth apply --site aio (the other operator)"):
+        print("held", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def test_a_second_apply_meets_the_lock_and_changes_nothing(berth: Berth, slug: str, tmp_path: Path) -> None:
+    berth.manifest(slug, 4)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "state" / "aio")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, _, err = berth("apply", "--yes", "--wait", "1")
+        assert code == ExitCode.STALE_OR_LOCKED
+        assert f"pid {holder.pid}" in err and "the other operator" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    code, out, _ = berth("-o", "json", "tenant", "list")
+    assert slug not in {row["slug"] for row in json.loads(out)}
+    assert berth("apply", "--yes")[0] == 0  # the lock died with its holder
