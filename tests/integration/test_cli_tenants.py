@@ -178,7 +178,7 @@ def test_saved_plan_applies_and_a_stale_one_is_refused(berth: Berth, slug: str, 
     berth.manifest(slug, 2)
     saved = tmp_path / "plan.json"
     assert berth("plan", "--out", str(saved))[0] == 0
-    code, out, err = berth("apply", str(saved))
+    code, _, err = berth("apply", str(saved))
     assert code == 0, err
 
     # plan again, then change the cloud behind the saved plan's back: the plan is stale
