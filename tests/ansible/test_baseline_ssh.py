@@ -50,7 +50,9 @@ def inventory(lab: SshLab, tmp: Path) -> Path:
     return path
 
 
-def run_baseline(inventory_file: Path, artifacts: Path) -> RunResult:
+def run_baseline(inventory_file: Path, artifacts: Path, files: Path) -> RunResult:
+    # The namespaces share this machine's filesystem: files go to the test's own directory so the
+    # devcloud's /etc/sysctl.d and limits.d stay as its deploy left them.
     run = PlaybookRun(
         playbooks_dir=ROOT / "playbooks",
         playbook="baseline.yml",
@@ -60,6 +62,8 @@ def run_baseline(inventory_file: Path, artifacts: Path) -> RunResult:
             "baseline_time_sync": False,
             "baseline_sysctl": SYSCTL,
             "baseline_directories": ["/opt/berth", "/var/log/berth"],
+            "baseline_sysctl_file": str(files / "sysctl.conf"),
+            "baseline_limits_file": str(files / "limits.conf"),
         },
         timeout_s=600,
     )
@@ -69,14 +73,14 @@ def run_baseline(inventory_file: Path, artifacts: Path) -> RunResult:
 
 def test_baseline_converges_then_changes_nothing(lab: SshLab, tmp_path: Path) -> None:
     hosts_file = inventory(lab, tmp_path)
-    first = run_baseline(hosts_file, tmp_path / "artifacts")
+    first = run_baseline(hosts_file, tmp_path / "artifacts", tmp_path)
     assert set(first.tally.hosts) == {"node1", "node2"}
     assert all(h.changed > 0 for h in first.tally.hosts.values()), "fresh namespaces need their sysctls set"
     for host in lab.hosts.values():
         assert host.netns_exec("sysctl", "-n", "net.core.somaxconn").strip() == "2048"
         assert host.netns_exec("sysctl", "-n", "net.ipv4.ip_local_port_range").split() == ["20000", "60999"]
 
-    second = run_baseline(hosts_file, tmp_path / "artifacts")
+    second = run_baseline(hosts_file, tmp_path / "artifacts", tmp_path)
     assert second.tally.changed == 0, second.tally.changed_tasks
     assert second.tally.failed == 0
     assert all(h.ok > 0 for h in second.tally.hosts.values())
