@@ -124,3 +124,14 @@ def test_status_of_a_cloud_that_does_not_answer_is_an_openstack_error(
     write_clouds_yaml(isolated / "aio", site="aio", auth_url="http://127.0.0.1:9/v3", region="RegionOne")
     assert main(["cloud", "status", "--site", "aio"]) == 5
     assert "not answering" in capsys.readouterr().err
+
+
+def test_deploy_while_the_site_is_locked_fails_fast_naming_the_holder(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from berth_cli.state.lock import site_lock
+
+    with site_lock(isolated / "aio", "berth apply (test)"):
+        assert main(["cloud", "deploy", "--site", "aio", "--skip-preflight"]) == 8
+    assert "berth apply (test)" in capsys.readouterr().err
+    assert not (isolated / "aio" / "ansible").exists(), "nothing ran"

@@ -88,7 +88,10 @@ def _run(
     )
     console = Console(stderr=OPTIONS.output == "json")
     progress = PlaybookProgress(console, enabled=OPTIONS.output == "text", title=f"{OPTIONS.site} {playbook}")
-    with progress:
+    from berth_cli.state.lock import site_lock
+
+    # one playbook run per site at a time, and no tenant apply while the cloud is being (re)deployed
+    with site_lock(OPTIONS.state_dir, f"berth cloud {playbook}", wait_seconds=5), progress:
         try:
             result = run_playbook(run, OPTIONS.state_dir / "ansible", progress, progress.tally)
         finally:
