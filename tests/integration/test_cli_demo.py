@@ -1,0 +1,100 @@
+"""`berth demo` on the devcloud: every example agency live, exporter serving, no secret shown anywhere.
+
+The demo's tenants stay afterwards (they are what the devcloud is for, and the exporter tests read them);
+the exporter it started is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from berth_cli.main import main
+
+pytestmark = [pytest.mark.openstack, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def state(clouds_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "aio").mkdir()
+    shutil.copy(clouds_yaml, tmp_path / "aio" / "clouds.yaml")
+    monkeypatch.setenv("BERTH_ROOT", str(ROOT))
+    monkeypatch.setenv("BERTH_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    yield tmp_path / "aio"
+    pid_file = tmp_path / "aio" / "exporter.pid"
+    if pid_file.is_file():
+        pid = int(pid_file.read_text().strip())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)  # the exporter runs in its own session: its group is its own
+
+
+def _metrics(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        return reply.read().decode()
+
+
+def test_demo_brings_every_example_agency_live(state: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listen = f"127.0.0.1:{_free_port()}"
+    code = main(["--site", "aio", "demo", "--skip-deploy", "--listen", listen, "--interval", "5"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"http://{listen}/metrics" in err
+
+    slugs = {
+        yaml.safe_load(p.read_text(encoding="utf-8"))["metadata"]["name"]
+        for p in (ROOT / "manifests").glob("*.yaml")
+    }
+    assert main(["--site", "aio", "-o", "json", "tenant", "list"]) == 0
+    live = {row["slug"]: row for row in json.loads(capsys.readouterr().out)}
+    assert slugs <= set(live)
+    assert live["so-y-te"]["displayName"] == "Sở Y tế Hải Phòng"
+    assert live["so-y-te"]["networks"]["db"] == "10.79.9.0/25"
+
+    # the exporter serves every example tenant once its first refresh is done
+    deadline = time.monotonic() + 90
+    text = ""
+    while time.monotonic() < deadline:
+        text = _metrics(f"http://{listen}/metrics")
+        if all(f'tenant="{slug}"' in text for slug in slugs):
+            break
+        time.sleep(2)
+    assert all(f'tenant="{slug}"' in text for slug in slugs)
+
+    # no generated member password is printed, logged or written anywhere but its own 0600 file
+    # (members that already existed keep the password written when they were made, maybe by another run)
+    secret_files = [p for p in [*state.rglob("members.jsonl"), *(ROOT / ".berth").rglob("members.jsonl")]]
+    passwords = [json.loads(line)["password"] for f in secret_files for line in f.read_text().splitlines()]
+    assert passwords, "the example members were created by this demo or an earlier one"
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in secret_files)
+    places = {"stdout": out, "stderr": err, "metrics": text}
+    for path in [*state.rglob("*"), *(ROOT / ".berth").rglob("*")]:
+        if path.is_file() and path not in secret_files and path.stat().st_size < 5_000_000:
+            places[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    leaks = [(where, "…") for where, body in places.items() for pw in passwords if pw in body]
+    assert leaks == [], leaks
+
+    # a second run changes nothing and reuses the running exporter
+    pid = (state / "exporter.pid").read_text()
+    assert main(["--site", "aio", "demo", "--skip-deploy", "--listen", listen, "--interval", "5"]) == 0
+    assert "Nothing to change" in capsys.readouterr().err
+    assert (state / "exporter.pid").read_text() == pid
