@@ -38,4 +38,8 @@ def project_record(raw: Mapping[str, Any]) -> Project:
 
 def observe(cloud: Reader, previous: Mapping[str, Observation | None]) -> IdentityObservation:
     body = cloud.get("identity", "/projects")
+    if body.get("truncated"):
+        # keystone has no pagination for projects: a capped list would silently drop tenants and
+        # understate committed quota, so fail (the previous list is served, marked stale)
+        raise RuntimeError("keystone truncated the project list: raise or unset [DEFAULT] list_limit")
     return IdentityObservation(projects=[project_record(p) for p in body.get("projects", [])])
