@@ -37,32 +37,20 @@ CINDER_API = {
 }
 
 
-def supervised(state: str) -> None:
+def supervised(state: str, *, check: bool = False) -> dict:
+    """Run the devcloud's own module on this host; returns its result (changed, pid)."""
     args = dict(CINDER_API, state=state)
     if state == "stopped":
         args.pop("command")
         args.pop("watch")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / "playbooks" / "collections"))
-    done = subprocess.run(
-        [
-            str(ANSIBLE),
-            "localhost",
-            "-c",
-            "local",
-            "-i",
-            "localhost,",
-            "-m",
-            "berth.cloud.supervised_process",
-            "-a",
-            json.dumps(args),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
+    command = [str(ANSIBLE), "localhost", "-c", "local", "-i", "localhost,", "-o"]
+    command += ["-e", "ansible_python_interpreter=/usr/bin/python3", "-m", "berth.cloud.supervised_process"]
+    command += ["-a", json.dumps(args), *(["--check"] if check else [])]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("localhost | "))
+    return dict(json.loads(line.split("=>", 1)[1]))  # -o: "localhost | CHANGED => {...}" on one line
 
 
 def cinder_answers() -> bool:
@@ -79,6 +67,10 @@ def cinder_answers() -> bool:
 def cinder_stopped() -> Iterator[None]:
     if not Path(RUN_DIR, "cinder-api.pid").is_file():
         pytest.fail(f"cinder-api is not supervised under {RUN_DIR}: the devcloud is not deployed as expected")
+    # our start must reproduce the deploy's own fingerprint, or the next deploy would restart cinder-api
+    assert supervised("started", check=True)["changed"] is False, (
+        "cinder role's command changed: update CINDER_API"
+    )
     supervised("stopped")
     try:
         yield
