@@ -99,3 +99,35 @@ def test_a_saved_plan_carries_the_desired_state_apply_needs():
         k: dict(r.attrs) for k, r in desired.resources.items()
     }
     assert rebuilt.tenants == ("t-1",)
+
+
+def test_the_graph_runs_independent_work_side_by_side():
+    from berth_cloud.schedule import dependency_graph
+
+    quota = Resource("quota/t-1", "t-1", {"project": "project/t-1"}, ("project/t-1",))
+    desired = DesiredState.of([PROJECT, quota, NET, _subnet("10.64.0.0/24"), ROUTER, IFACE], ["t-1"])
+    plan = make_plan("aio", desired, ObservedState.of([], ["t-1"]))
+    waits = dependency_graph(pending_changes(plan, ObservedState.of([], ["t-1"]))["t-1"])
+    assert waits["project/t-1"] == set()
+    assert waits["quota/t-1"] == waits["network/t-1/app"] == waits["router/t-1"] == {"project/t-1"}
+    assert waits["router-interface/t-1/app"] == {"router/t-1", "subnet/t-1/app"}
+
+
+def test_deletes_wait_for_the_tenants_creates_and_for_what_depends_on_them():
+    from berth_cloud.schedule import dependency_graph, dependents_of, downstream
+
+    observed = _observed(PROJECT, NET, _subnet("10.64.0.0/24"), ROUTER, IFACE)
+    other = Resource("network/t-1/web", "t-1", {"name": "web", "project": "project/t-1"}, ("project/t-1",))
+    desired = DesiredState.of([PROJECT, other], ["t-1"])  # app network, its subnet, router, interface go
+    plan = make_plan("aio", desired, observed)
+    waits = dependency_graph(pending_changes(plan, observed)["t-1"])
+    assert waits["router-interface/t-1/app"] == {"network/t-1/web"}
+    assert waits["subnet/t-1/app"] == {"network/t-1/web", "router-interface/t-1/app"}
+    assert waits["router/t-1"] == {"network/t-1/web", "router-interface/t-1/app"}
+    assert waits["network/t-1/app"] == {"network/t-1/web", "subnet/t-1/app"}
+    # a failed interface removal holds back the subnet, router and network deletes, nothing else
+    assert downstream(["router-interface/t-1/app"], dependents_of(waits)) == {
+        "subnet/t-1/app",
+        "router/t-1",
+        "network/t-1/app",
+    }

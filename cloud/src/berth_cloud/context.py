@@ -23,7 +23,9 @@ class ApplyContext:
     refs: dict[str, str] = field(default_factory=dict)  # berth key -> OpenStack id (observed, then created)
     # ids of Neutron's allow-all egress rules of groups created in this run (see executors_network)
     default_egress: dict[str, list[str]] = field(default_factory=dict)
-    egress_cleared: set[str] = field(default_factory=set)
+    egress_cleared: dict[str, threading.Event] = field(
+        default_factory=dict
+    )  # set once a group's pair is gone
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:

@@ -1,18 +1,19 @@
 """The direct engine: apply a Plan to OpenStack through openstacksdk's proxies.
 
-Order: the plan's own (dependencies first, deletes last in reverse), the platform before any tenant,
-tenants concurrently on a bounded pool, each tenant's changes one after another (later ones need the
-ids of earlier ones). Every change is re-checked against the observed state given to apply, so
+Order: the platform before any tenant; then every change as soon as what it waits for is done
+(berth_cloud.schedule: dependencies first, a tenant's deletes after its creates, in reverse
+dependency order), on a bounded pool, so one tenant's nova and cinder quotas are written while its
+networks are made and tenants go side by side. Every change is re-checked against the observed state given to apply, so
 re-applying an applied plan changes nothing and an interrupted apply converges on a re-run: a create
 whose resource already exists becomes a no-op (or an update), a delete of something gone is skipped.
-A failing change stops its own tenant only; apply then raises ApplyFailed naming the resource key.
+A failing change skips only what waits for it; apply then raises ApplyFailed naming the resource key.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +23,7 @@ from berth_cloud import executors_platform as plat
 from berth_cloud.connection import Cloud
 from berth_cloud.context import ApplyContext
 from berth_cloud.http import DEFAULT_RETRY, RetryPolicy
+from berth_cloud.schedule import dependency_graph, dependents_of, downstream
 from berth_core.diff import Change, diff
 from berth_core.errors import BerthError, OpenStackError
 from berth_core.plan import Plan
@@ -163,7 +165,6 @@ class _Runner:
         self.result = ApplyResult()
         self._done = 0
         self._lock = threading.Lock()
-        self.stop = threading.Event()  # set on Ctrl-C: workers finish the change in hand, then stop
 
     def _emit(self, change: Change, status: Status, message: str = "") -> None:
         if self.progress is not None:
@@ -194,39 +195,71 @@ class _Runner:
         update(ctx, change, ref)
         return ctx.refs.get(change.key, ref)
 
-    def run_tenant(self, changes: Sequence[Change]) -> None:
-        for index, change in enumerate(changes):
-            if self.stop.is_set():
-                with self._lock:
-                    self.result.skipped.extend(c.key for c in changes[index:])
-                return
-            self._emit(change, "start")
-            try:
-                ref = self._execute(change)
-            except BerthError as error:
-                message = error.message if change.key in error.message else f"{change.key}: {error.message}"
-                self._fail(change, message, changes[index + 1 :])
-                return
-            except (KeyError, ValueError, TypeError) as error:  # an answer not shaped as documented
-                self._fail(
-                    change,
-                    f"{change.key}: unexpected answer ({type(error).__name__}: {error})",
-                    changes[index + 1 :],
-                )
-                return
-            with self._lock:
-                self._done += 1
-                self.result.applied.append(Applied(change.key, change.action, ref))
-            self._emit(change, "done")
+    def _one(self, change: Change) -> bool:
+        """Execute one change; False when it failed (recorded, with OpenStack's message)."""
+        self._emit(change, "start")
+        try:
+            ref = self._execute(change)
+        except BerthError as error:
+            message = error.message if change.key in error.message else f"{change.key}: {error.message}"
+            self._fail(change, message)
+            return False
+        except (KeyError, ValueError, TypeError) as error:  # an answer not shaped as documented
+            self._fail(change, f"{change.key}: unexpected answer ({type(error).__name__}: {error})")
+            return False
+        with self._lock:
+            self._done += 1
+            self.result.applied.append(Applied(change.key, change.action, ref))
+        self._emit(change, "done")
+        return True
 
-    def _fail(self, change: Change, message: str, rest: Sequence[Change]) -> None:
+    def _fail(self, change: Change, message: str) -> None:
         with self._lock:
             self._done += 1
             self.result.failed.append(Failed(change.key, change.tenant, message))
-            self.result.skipped.extend(c.key for c in rest)
         self._emit(change, "failed", message)
-        for skipped in rest:
-            self._emit(skipped, "skipped")
+
+    def _skip(self, changes: Iterable[Change]) -> None:
+        for change in changes:
+            with self._lock:
+                self.result.skipped.append(change.key)
+            self._emit(change, "skipped")
+
+    def run(self, changes: Sequence[Change], workers: int) -> None:
+        """Each change as soon as what it waits for is done; dependents of a failure are skipped."""
+        if not changes:
+            return
+        by_key = {c.key: c for c in changes}
+        position = {c.key: i for i, c in enumerate(changes)}
+        waits = dependency_graph(changes)
+        dependents = dependents_of(waits)
+        ready = sorted((k for k, deps in waits.items() if not deps), key=position.__getitem__)
+        finished: set[str] = set()
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="berth-apply") as pool:
+            running: dict[Future[bool], str] = {}
+            try:
+                while ready or running:
+                    while ready and len(running) < workers:
+                        key = ready.pop(0)
+                        running[pool.submit(self._one, by_key[key])] = key
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        key = running.pop(future)
+                        finished.add(key)
+                        if not future.result():
+                            doomed = downstream([key], dependents) - finished
+                            self._skip(by_key[k] for k in sorted(doomed, key=position.__getitem__))
+                            finished |= doomed
+                            continue
+                        for child in dependents[key]:
+                            waits[child].discard(key)
+                            if not waits[child] and child not in finished:
+                                ready.append(child)
+                        ready.sort(key=position.__getitem__)
+            except BaseException:  # Ctrl-C or a failing progress callback: no new change starts
+                for future in running:
+                    future.cancel()
+                raise
 
 
 def desired_from_plan(plan: Plan) -> State:
@@ -254,7 +287,7 @@ def apply(
     observed: State,
     *,
     progress: ProgressCallback | None = None,
-    workers: int = 4,
+    workers: int = 6,
     retry: RetryPolicy = DEFAULT_RETRY,
 ) -> ApplyResult:
     """Apply `plan` (made from `desired` and `observed`); raises ApplyFailed if any change failed."""
@@ -263,19 +296,13 @@ def apply(
     ctx = ApplyContext(cloud, desired, observed, retry)
     runner = _Runner(ctx, total, progress)
     with cloud.counter.measure() as tally:
-        platform = by_tenant.pop(PLATFORM_TENANT, [])
-        runner.run_tenant(platform)  # tenants rely on the platform's flavors, networks and pools
-        if runner.result.ok and by_tenant:
-            with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="berth-apply") as pool:
-                futures = [pool.submit(runner.run_tenant, cs) for _, cs in sorted(by_tenant.items())]
-                try:
-                    for future in futures:
-                        future.result()
-                except BaseException:  # Ctrl-C or a failing progress callback: stop between changes
-                    runner.stop.set()
-                    raise
-        elif by_tenant:
-            runner.result.skipped.extend(c.key for cs in by_tenant.values() for c in cs)
+        platform = [c for cs in by_tenant.values() for c in cs if c.tenant == PLATFORM_TENANT]
+        tenants = [c for t, cs in by_tenant.items() if t != PLATFORM_TENANT for c in cs]
+        runner.run(platform, workers)  # tenants rely on the platform's flavors, networks and pools
+        if runner.result.ok:
+            runner.run(tenants, workers)
+        else:
+            runner._skip(tenants)
     runner.result.requests = tally.count
     if not runner.result.ok:
         raise ApplyFailed(runner.result)

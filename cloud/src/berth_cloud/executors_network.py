@@ -4,6 +4,7 @@ create; observe adopts an untagged leftover of an interrupted run by name and pr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -225,10 +226,14 @@ def secgroup_delete(ctx: ApplyContext, change: Change, ref: str) -> None:
 def _clear_default_egress(ctx: ApplyContext, sg_key: str) -> None:
     """A group whose manifest states egress rules gets exactly those: Neutron's allow-all pair goes."""
     with ctx.lock:
-        if sg_key in ctx.egress_cleared:
-            return
-        ctx.egress_cleared.add(sg_key)
+        done = ctx.egress_cleared.get(sg_key)
+        first = done is None
+        if done is None:
+            done = ctx.egress_cleared[sg_key] = threading.Event()
         ids = list(ctx.default_egress.get(sg_key, ()))
+    if not first:
+        done.wait()  # another rule of this group is removing the pair: create after it is gone
+        return
     for res in ctx.observed.resources.values():
         attrs = res.attrs
         if (
@@ -243,6 +248,13 @@ def _clear_default_egress(ctx: ApplyContext, sg_key: str) -> None:
             and res.ref
         ):
             ids.append(res.ref)
+    try:
+        _delete_rules(ctx, sg_key, ids)
+    finally:
+        done.set()
+
+
+def _delete_rules(ctx: ApplyContext, sg_key: str, ids: list[str]) -> None:
     for rule_id in ids:
         ctx.call(
             ctx.conn.network,
