@@ -4,6 +4,8 @@ scrapes it, and a refresh's requests do not grow with projects beyond nova's and
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -314,3 +316,40 @@ def test_start_in_background_serves_at_once(clouds_yaml: Path) -> None:
         assert 'berth_exporter_collector_up{collector="placement"} 1.0' in text
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(
+    ("command", "sig", "code"),
+    [
+        (["berth-exporter"], signal.SIGTERM, 0),
+        (["berth-exporter"], signal.SIGINT, 0),
+        (["berth", "exporter", "serve"], signal.SIGTERM, 0),
+        (["berth", "exporter", "serve"], signal.SIGINT, 130),
+    ],
+)
+def test_serving_stops_cleanly_on_signals(clouds_yaml: Path, command: list[str], sig: int, code: int) -> None:
+    port = prometheus.free_port()
+    binary = str(ROOT / ".venv" / "bin" / command[0])
+    process = subprocess.Popen(
+        [binary, *command[1:], "--listen", f"127.0.0.1:{port}", "--cloud", CLOUD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(
+            "exporter answering", lambda: _answers(f"http://127.0.0.1:{port}/metrics"), timeout=120, every=0.3
+        )
+        process.send_signal(sig)
+        assert process.wait(timeout=60) == code
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return b"berth_exporter_collector_up" in r.read()
+    except OSError:
+        return False

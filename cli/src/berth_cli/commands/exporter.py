@@ -44,6 +44,7 @@ def serve(
     once: Annotated[bool, typer.Option("--once", help="Refresh once, print the metrics and exit.")] = False,
 ) -> None:
     """Serve /metrics: collectors refresh in the background, every scrape gets the last complete snapshot."""
+    import signal
     import threading
 
     from berth_core.errors import UsageError
@@ -70,20 +71,18 @@ def serve(
     )
     refresher, _cloud = build(config)
     if once:
-        from prometheus_client import CollectorRegistry, generate_latest
-
         refresher.refresh_once()
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(refresher)
-        typer.echo(generate_latest(registry).decode(), nl=False)
+        typer.echo(refresher.exposition()[0].decode(), nl=False)
         return
     server = serve(refresher, listen)
     refresher.start()
     typer.echo(
         f"berth exporter for site {OPTIONS.site}: http://{listen}/metrics (refresh every {interval:g}s); Ctrl-C stops"
     )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
     try:
-        threading.Event().wait()
+        stopped.wait()  # Ctrl-C raises KeyboardInterrupt here: the error boundary says "Interrupted."
     finally:
         refresher.stop()
         server.shutdown()
