@@ -143,6 +143,9 @@ def test_a_project_whose_quota_read_failed_loses_only_its_own_series(registry):
     assert get("berth_tenant_quota", {**gone, "resource": "cores"}) is None
     assert get("berth_tenant_quota", {**gone, "resource": "ports"}) == 20  # neutron's bulk read had it
     assert get("berth_exporter_project_errors_total", {"collector": "compute"}) == 1
+    # committed quota is then a lower bound, and says so
+    assert get("berth_cloud_quota_unknown_tenants", {"resource": "vcpu"}) == 1
+    assert get("berth_cloud_quota_unknown_tenants", {"resource": "volume"}) == 1
     assert (
         get(
             "berth_tenant_quota",

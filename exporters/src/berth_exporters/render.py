@@ -22,7 +22,13 @@ from berth_exporters.render_capacity import (
     snapshot_from_observations,
     zone_families,
 )
-from berth_exporters.render_tenants import commitments, pool_families, tenant_families, tenants_of
+from berth_exporters.render_tenants import (
+    commitments,
+    pool_families,
+    tenant_families,
+    tenants_of,
+    unknown_quota_families,
+)
 
 COLLECTORS: tuple[str, ...] = ("identity", "placement", "compute", "network", "blockstorage")
 
@@ -40,6 +46,7 @@ def render(observations: Mapping[str, Observation | None], site: Site, note: str
     tenants = tenants_of(identity["projects"]) if identity else []
     if identity is not None:
         tenant_families(out, tenants, observations)
+        unknown_quota_families(out, tenants, observations)
     if placement is not None:
         snapshot = snapshot_from_observations(placement, compute, storage, site)  # type: ignore[arg-type]
         host_families(out, snapshot)

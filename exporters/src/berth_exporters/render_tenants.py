@@ -65,6 +65,25 @@ def commitments(
     return out
 
 
+def unknown_quota_families(
+    out: Families, tenants: Sequence[Tenant], observations: Mapping[str, Observation | None]
+) -> None:
+    """Tenants whose quota read failed this round: committed quota is a lower bound while this is > 0."""
+    for collector, resources in (("compute", ("vcpu", "memory")), ("blockstorage", ("volume",))):
+        obs = observations.get(collector)
+        if obs is None:
+            continue
+        missing = sum(1 for t in tenants if t.project["id"] not in obs["quotas"])
+        for resource in resources:
+            out.gauge(
+                "berth_cloud_quota_unknown_tenants",
+                "Tenants whose quota could not be read (left out of committed quota, which is then a lower bound).",
+                ["resource"],
+                [resource],
+                missing,
+            )
+
+
 def tenant_families(
     out: Families, tenants: Sequence[Tenant], observations: Mapping[str, Observation | None]
 ) -> None:
