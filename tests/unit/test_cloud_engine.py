@@ -109,8 +109,10 @@ def test_the_graph_runs_independent_work_side_by_side():
     plan = make_plan("aio", desired, ObservedState.of([], ["t-1"]))
     waits = dependency_graph(pending_changes(plan, ObservedState.of([], ["t-1"]))["t-1"])
     assert waits["project/t-1"] == set()
-    assert waits["quota/t-1"] == waits["network/t-1/app"] == waits["router/t-1"] == {"project/t-1"}
-    assert waits["router-interface/t-1/app"] == {"router/t-1", "subnet/t-1/app"}
+    assert waits["quota/t-1"] == {"project/t-1"}
+    # limits first (neutron counts in-flight creations as used), then network and router side by side
+    assert waits["network/t-1/app"] == waits["router/t-1"] == {"project/t-1", "quota/t-1"}
+    assert waits["router-interface/t-1/app"] == {"router/t-1", "subnet/t-1/app", "quota/t-1"}
 
 
 def test_deletes_wait_for_the_tenants_creates_and_for_what_depends_on_them():

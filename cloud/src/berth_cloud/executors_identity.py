@@ -4,6 +4,7 @@ flavor access. Each returns the OpenStack id (ref) of what it created."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from berth_cloud.context import ApplyContext, missing_tags
@@ -82,19 +83,23 @@ def write_quota(
     what: str,
     services: set[Service] | None = None,
 ) -> None:
-    """Every field of each service, explicitly (never a provider default)."""
+    """Every field of each service, explicitly (never a provider default); the services side by side."""
     native = to_native(values)
-    for service, fields in native.items():
-        if services is not None and service not in services:
-            continue
+
+    def put(service: Service) -> None:
         proxy_name, prefix, envelope = NATIVE_ENVELOPE[service]
         ctx.call(
             getattr(ctx.conn, proxy_name),
             "PUT",
             f"{prefix}/{project_id}",
-            json={envelope: fields},
+            json={envelope: native[service]},
             what=f"{what} ({service})",
         )
+
+    chosen = [s for s in native if services is None or s in services]
+    with ThreadPoolExecutor(max_workers=len(chosen) or 1, thread_name_prefix="berth-quota") as pool:
+        for future in [pool.submit(put, s) for s in chosen]:
+            future.result()
 
 
 def changed_services(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> set[Service]:

@@ -1,10 +1,10 @@
 """Which change must wait for which: the apply graph (pure).
 
 A create or update waits for the changes of what it depends on (a subnet for its network, a rule for
-its groups). A delete waits for every create/update of its tenant (the plan's order: deletes last) and
+its groups) and for its tenant's quota (limits in place before anything counts against them). A delete waits for every create/update of its tenant (the plan's order: deletes last) and
 for the deletes of what depends on it (an interface goes before its router and subnet). Everything
-else runs side by side: one tenant's quota (nova, cinder) while its networks are made (neutron),
-tenants alongside each other.
+else runs side by side: one tenant's networks (neutron) while its groups are made, tenants alongside
+each other.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from berth_core.diff import Change
+
+QUOTA_FIRST_EXEMPT = frozenset({"project", "quota"})
 
 
 def dependency_graph(changes: Sequence[Change]) -> dict[str, set[str]]:
@@ -25,6 +27,10 @@ def dependency_graph(changes: Sequence[Change]) -> dict[str, set[str]]:
     for c in changes:
         if c.action != "delete":
             waits[c.key] |= {d for d in c.depends_on if d in by_key and by_key[d].action != "delete"}
+            quota = f"quota/{c.tenant}"
+            if c.kind not in QUOTA_FIRST_EXEMPT and quota in by_key and by_key[quota].action != "delete":
+                # neutron counts in-flight creations as used: a quota written alongside them is refused
+                waits[c.key].add(quota)
             continue
         waits[c.key] |= building.get(c.tenant, set())
         for d in c.depends_on:  # what this resource needed must outlive it: its delete waits for ours
