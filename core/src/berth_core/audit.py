@@ -12,12 +12,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from berth_core.state import canonical_json
+
 GENESIS = "0" * 64
-
-
-def canonical_json(value: Any) -> str:
-    """One spelling per value: sorted keys, no spaces, UTF-8 kept (Vietnamese names stay readable)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def sha256_text(text: str) -> str:
