@@ -110,7 +110,7 @@ class ApplyResult:
         return out
 
 
-class ApplyFailed(OpenStackError):  # noqa: N818 - named like berth_core's AnsibleFailed/PulumiFailed
+class ApplyFailed(OpenStackError):
     """Some changes failed (exit 5); `result` says what was applied, what failed, what was skipped."""
 
     def __init__(self, result: ApplyResult) -> None:

@@ -93,7 +93,7 @@ class CapacityPolicy(Model):
     reserved: PerClass = PerClass(VCPU=0, MEMORY_MB=512, DISK_GB=0, VOLUME_GB=0)  # per host
     # how far committed quota may exceed allocatable capacity (1.0 = not at all)
     overbooking: PerClass = PerClass(VCPU=1.0, MEMORY_MB=1.0, DISK_GB=1.0, VOLUME_GB=1.0)
-    agency_caps: dict[AgencyCode, QuotaValues] = {}
+    agency_caps: dict[AgencyCode, QuotaValues] = Field(default_factory=dict)
     volume_capacity_gib: int = Field(default=0, ge=0, alias="volumeCapacityGiB")  # block-storage backend size
 
 
