@@ -96,6 +96,17 @@ def platform(cloud):
 
 
 @pytest.fixture
+def principals(cloud) -> Iterator[list[Any]]:
+    """PrincipalsResults of ensure_principals: their users and groups are deleted afterwards."""
+    from berth_cloud.principals import remove_principals
+
+    made: list[Any] = []
+    yield made
+    for result in made:
+        remove_principals(cloud, SITE, result)
+
+
+@pytest.fixture
 def tenants(cloud, platform, tmp_path) -> Iterator[list[str]]:
     """Slugs the test creates; purged and deleted afterwards."""
     from berth_cloud import purge_tenant
@@ -139,7 +150,7 @@ def test_platform_re_observed_has_nothing_to_do(cloud, platform):
     assert [c.key for c in diff(platform, observed) if c.action != "no-op"] == []
 
 
-def test_apply_then_re_plan_is_empty_and_a_no_op_costs_nothing(cloud, tenants, tmp_path):
+def test_apply_then_re_plan_is_empty_and_a_no_op_costs_nothing(cloud, tenants, principals, tmp_path):
     from berth_cloud import apply, ensure_principals, observe, principals_of
 
     base = new_slug()
@@ -151,7 +162,7 @@ def test_apply_then_re_plan_is_empty_and_a_no_op_costs_nothing(cloud, tenants, t
         manifest(f"{base}-b", members=({"group": group, "role": "reader"},)),
     ]
     tenants.extend(m.slug for m in manifests)
-    ensure_principals(cloud, SITE, principals_of(manifests), tmp_path / "secrets.jsonl")
+    principals.append(ensure_principals(cloud, SITE, principals_of(manifests), tmp_path / "secrets.jsonl"))
     plan, desired, observed = plan_for(cloud, manifests)
     events = []
     result = apply(cloud, plan, desired, observed, progress=events.append)
@@ -243,7 +254,7 @@ def test_an_untagged_leftover_is_adopted(cloud, tenants):
     assert not plan_for(cloud, [only_project])[0].has_changes
 
 
-def test_a_member_sees_only_their_own_tenant(cloud, tenants, tmp_path, clouds_yaml):
+def test_a_member_sees_only_their_own_tenant(cloud, tenants, principals, tmp_path, clouds_yaml):
     import openstack
     import yaml
 
@@ -255,7 +266,7 @@ def test_a_member_sees_only_their_own_tenant(cloud, tenants, tmp_path, clouds_ya
     manifests = [manifest(f"{base}-a", members=({"user": user, "role": "member"},)), manifest(f"{base}-b")]
     tenants.extend(m.slug for m in manifests)
     secrets_file = tmp_path / "secrets.jsonl"
-    ensure_principals(cloud, SITE, principals_of(manifests), secrets_file)
+    principals.append(ensure_principals(cloud, SITE, principals_of(manifests), secrets_file))
     assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
     plan, desired, observed = plan_for(cloud, manifests)
     apply(cloud, plan, desired, observed)

@@ -87,3 +87,16 @@ def read_password(secrets_file: Path, user: str) -> str | None:
             if entry.get("user") == user:
                 found = str(entry["password"])
     return found
+
+
+def remove_principals(cloud: Cloud, site: Site, created: PrincipalsResult) -> None:
+    """Delete the users and groups `ensure_principals` created (tests and demo teardown)."""
+    did = domain_id(cloud, site.spec.identity.domain)
+    identity = cloud.conn.identity
+    for kind, names in (("users", created.created_users), ("groups", created.created_groups)):
+        for name in names:
+            found = (
+                call(identity, "GET", f"/{kind}", params={"name": name, "domain_id": did}, what=name) or {}
+            ).get(kind)
+            for item in found or ():
+                call(identity, "DELETE", f"/{kind}/{item['id']}", ok=(204, 404), what=f"{kind[:-1]} {name}")
