@@ -14,6 +14,12 @@ options:
   region: {description: Region., type: str, default: RegionOne}
   hosts: {description: Compute host names expected up., type: list, elements: str, required: true}
   timeout: {description: Seconds to wait., type: int, default: 180}
+  fresh:
+    description:
+      - Also require a heartbeat newer than the start of this task, for hosts just (re)started (a service
+        that died right after starting still looks up for a minute).
+    type: bool
+    default: false
 author: berth maintainers
 """
 
@@ -30,6 +36,7 @@ up: {description: Hosts seen up., type: list, elements: str, returned: always}
 """
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -42,6 +49,7 @@ def main() -> None:
             "region": {"type": "str", "default": "RegionOne"},
             "hosts": {"type": "list", "elements": "str", "required": True},
             "timeout": {"type": "int", "default": 180},
+            "fresh": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -63,6 +71,18 @@ def main() -> None:
     except ImportError:
         module.fail_json(msg="openstacksdk is missing: run this module with the OpenStack venv's python")
     wanted = set(p["hosts"])
+    # nova stores naive UTC times; allow a second of clock granularity
+    since = (datetime.now(UTC) - timedelta(seconds=1)).replace(tzinfo=None)
+
+    def beating(service: object) -> bool:
+        if not p["fresh"]:
+            return True
+        stamp = getattr(service, "updated_at", None)
+        try:
+            return stamp is not None and datetime.fromisoformat(str(stamp).rstrip("Z")) >= since
+        except ValueError:
+            return False
+
     deadline = time.monotonic() + p["timeout"]
     up: set[str] = set()
     last_error = ""
@@ -71,7 +91,7 @@ def main() -> None:
             up = {
                 s.host
                 for s in conn.compute.services(binary="nova-compute")
-                if s.state == "up" and s.status == "enabled"
+                if s.state == "up" and s.status == "enabled" and beating(s)
             }
         except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}"
