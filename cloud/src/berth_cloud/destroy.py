@@ -107,6 +107,7 @@ def stage_destroy(cloud: Cloud, site: Site, slug: str) -> DestroyPreview:
     try:
         cleanup = _cleanup(cloud, project, dry_run=True)
     finally:
+        _operator_role(cloud, site, pid, "DELETE")  # purge grants it again; an aborted destroy leaves none
         _set_enabled(cloud, pid, False, slug)
     return DestroyPreview(slug, pid, owned, tuple(cleanup))
 
