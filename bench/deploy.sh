@@ -39,8 +39,9 @@ print(total // 1024)
 PY
 }
 
-leftovers() {  # devcloud processes still running (names only; nothing is killed here)
-  ps -eo pid=,args= | grep -E '/opt/berth/venv/|mariadbd|beam\.smp|[e]pmd|[m]emcached' | grep -v grep || true
+leftovers() {  # devcloud processes still running (zombies excluded: they run nothing); nothing is killed here
+  ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' \
+    | grep -E '/opt/berth/venv/|mariadbd|beam\.smp|[e]pmd|[m]emcached' | grep -v grep || true
 }
 
 echo "== down"
