@@ -39,6 +39,7 @@ def test_minimal_run_targets_the_playbook_and_inventory_with_safe_defaults() -> 
     assert kw["artifact_dir"] == "/state/ansible"
     assert kw["ident"] == "run-1"
     assert kw["suppress_env_files"] is True
+    assert kw["rotate_artifacts"] == 30
     assert kw["timeout"] == 3600
     assert kw["envvars"]["ANSIBLE_CONFIG"] == "/repo/playbooks/ansible.cfg"  # type: ignore[index]
     for absent in ("limit", "tags", "skip_tags", "cmdline", "forks"):

@@ -15,6 +15,7 @@ _SECRET_NAME = re.compile(r"(password|passwd|secret|token|private_key)", re.IGNO
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9_.:\[\]*!&,\-]+$")
 _TAG = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_TIMEOUT_S = 3600
+KEEP_ARTIFACT_RUNS = 30  # ~2 MB per site deploy: the last runs are kept, older ones rotated away
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def runner_kwargs(run: PlaybookRun, private_data_dir: Path, artifact_dir: Path, 
             "ANSIBLE_NOCOLOR": "1",
         },
         "suppress_env_files": True,
+        "rotate_artifacts": KEEP_ARTIFACT_RUNS,
         "timeout": run.timeout_s,
         "quiet": True,
     }
