@@ -219,7 +219,7 @@ class _Runner:
             self.result.failed.append(Failed(change.key, change.tenant, message))
         self._emit(change, "failed", message)
 
-    def _skip(self, changes: Iterable[Change]) -> None:
+    def skip(self, changes: Iterable[Change]) -> None:
         for change in changes:
             with self._lock:
                 self.result.skipped.append(change.key)
@@ -248,7 +248,7 @@ class _Runner:
                         finished.add(key)
                         if not future.result():
                             doomed = downstream([key], dependents) - finished
-                            self._skip(by_key[k] for k in sorted(doomed, key=position.__getitem__))
+                            self.skip(by_key[k] for k in sorted(doomed, key=position.__getitem__))
                             finished |= doomed
                             continue
                         for child in dependents[key]:
@@ -302,7 +302,7 @@ def apply(
         if runner.result.ok:
             runner.run(tenants, workers)
         else:
-            runner._skip(tenants)
+            runner.skip(tenants)
     runner.result.requests = tally.count
     if not runner.result.ok:
         raise ApplyFailed(runner.result)

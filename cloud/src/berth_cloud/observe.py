@@ -18,6 +18,7 @@ from berth_cloud.connection import Cloud
 from berth_cloud.http import NOVA_QUOTA_MICROVERSION, call
 from berth_cloud.mapping import ROUTER_INTERFACE_OWNERS, TenantDocs, map_tenants
 from berth_cloud.mapping_platform import PlatformDocs, map_platform
+from berth_core.errors import OpenStackError
 from berth_core.platform import PLATFORM_TENANT
 from berth_core.site import Site
 from berth_core.state import MANAGED_TAG, ObservedState
@@ -35,8 +36,6 @@ def domain_id(cloud: Cloud, name: str) -> str:
         body = call(cloud.conn.identity, "GET", "/domains", params={"name": name}, what=f"domain {name}")
         domains = body.get("domains") or []
         if not domains:
-            from berth_core.errors import OpenStackError
-
             raise OpenStackError(
                 f"identity domain {name!r} does not exist", hint="check spec.identity.domain in cloud.yml"
             )
