@@ -133,3 +133,12 @@ def test_deletes_wait_for_the_tenants_creates_and_for_what_depends_on_them():
         "router/t-1",
         "network/t-1/app",
     }
+
+
+def test_importing_berth_cloud_leaves_openstacksdk_unloaded():
+    import subprocess
+    import sys
+
+    code = "import sys, berth_cloud; print(sorted(m for m in ('openstack', 'keystoneauth1') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -5,7 +5,8 @@
     snapshot = live_capacity(cloud, site)             # placement + cinder -> CapacitySnapshot
     result = apply(cloud, plan, desired, observed, progress=callback)
 
-Importing this package imports openstacksdk: the CLI imports it inside command bodies only.
+openstacksdk and keystoneauth are imported when first used (connect, a call), not on import; the
+CLI still imports berth_cloud inside command bodies only.
 """
 
 from berth_cloud.capacity import live_capacity
