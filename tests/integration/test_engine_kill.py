@@ -1,8 +1,9 @@
 """An apply process killed with SIGKILL in the middle of its work: the re-run converges, with no
 duplicate and nothing left unowned (marker `openstack`; the services keep running throughout).
 
-The child applies a two-network tenant and prints one line per progress event; the parent kills it
-(by its PID) when it has started its Nth change, i.e. between a create and whatever follows it.
+The child applies a two-network tenant and prints one line per progress event, waiting for the
+parent's go at each change it starts; the parent lets the Nth change start, gives it a moment to be
+in flight, and kills the child by its PID: between a create and whatever follows it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -34,6 +36,8 @@ CHILD = textwrap.dedent(
 
     def report(event):
         print(event.status, event.key, flush=True)
+        if event.status == "start":
+            sys.stdin.readline()  # lock-step with the parent, so the kill lands where it means to
 
     apply(cloud, plan, desired, observed, progress=report, workers=1)
     print("finished", flush=True)
@@ -49,16 +53,24 @@ def test_a_killed_apply_converges_on_re_run(clouds_yaml, kill_at):
     slug = f"it-{uuid.uuid4().hex[:8]}"
     script = CHILD.format(root=str(ROOT), clouds=str(clouds_yaml), slug=slug)
     child = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
     )
     cloud = connect(None, clouds_yaml)
     try:
         started = 0
-        assert child.stdout is not None
+        assert child.stdout is not None and child.stdin is not None
         for line in child.stdout:
             if line.startswith("start"):
                 started += 1
+                child.stdin.write("go\n")
+                child.stdin.flush()
                 if started == kill_at:
+                    time.sleep(0.1)  # let the request go out; not a timing assertion
                     os.kill(child.pid, signal.SIGKILL)
                     break
         child.wait(timeout=60)

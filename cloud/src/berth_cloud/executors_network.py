@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from berth_cloud.context import ApplyContext, add_tags, missing_tags, set_new_tags
+from berth_cloud.http import ApiError
 from berth_core.diff import Change
 
 EGRESS_DEFAULT_FIELDS = (
@@ -171,13 +172,18 @@ def _remove_interface(ctx: ApplyContext, what: str, router_id: str, subnet_id: s
 def interface_create(ctx: ApplyContext, change: Change) -> str:
     after = change.after or {}
     router_id, subnet_id = ctx.ref(str(after["router"])), ctx.ref(str(after["subnet"]))
-    ctx.call(
-        ctx.conn.network,
-        "PUT",
-        f"/routers/{router_id}/add_router_interface",
-        json={"subnet_id": subnet_id},
-        what=change.key,
-    )
+    try:
+        ctx.call(
+            ctx.conn.network,
+            "PUT",
+            f"/routers/{router_id}/add_router_interface",
+            json={"subnet_id": subnet_id},
+            what=change.key,
+        )
+    except ApiError as error:
+        # an interrupted run's request that neutron finished after the observation: already done
+        if error.status != 400 or "already has a port on subnet" not in error.message:
+            raise
     return f"{router_id}:{subnet_id}"
 
 
