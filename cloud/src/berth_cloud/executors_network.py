@@ -4,14 +4,16 @@ create; observe adopts an untagged leftover of an interrupted run by name and pr
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from berth_cloud.context import ApplyContext, add_tags, missing_tags, set_new_tags
-from berth_cloud.http import ApiError
+from berth_cloud.http import NO_RETRY, ApiError
 from berth_core.diff import Change
 
+EXISTING_RULE = re.compile(r"Rule id is ([0-9a-fA-F-]{36})")
 EGRESS_DEFAULT_FIELDS = (
     "protocol",
     "port_range_min",
@@ -289,14 +291,22 @@ def rule_create(ctx: ApplyContext, change: Change) -> str:
         "remote_group_id": ctx.ref(str(remote_group)) if remote_group else None,
         "description": after.get("description") or "",
     }
-    created = ctx.call(
-        ctx.conn.network,
-        "POST",
-        "/security-group-rules",
-        json={"security_group_rule": body},
-        what=change.key,
-        idempotent=False,
-    )
+    try:
+        created = ctx.call(
+            ctx.conn.network,
+            "POST",
+            "/security-group-rules",
+            json={"security_group_rule": body},
+            what=change.key,
+            idempotent=False,
+            retry=NO_RETRY,
+        )
+    except ApiError as error:
+        # the same rule exists (an interrupted run's request finished after the observation): adopt it
+        existing = EXISTING_RULE.search(error.message) if error.status == 409 else None
+        if existing is None:
+            raise
+        return existing.group(1)
     return str(created["security_group_rule"]["id"])
 
 
