@@ -142,3 +142,18 @@ def test_importing_berth_cloud_leaves_openstacksdk_unloaded():
     code = "import sys, berth_cloud; print(sorted(m for m in ('openstack', 'keystoneauth1') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_platform_plan_needs_an_observation_that_covers_the_platform():
+    import pytest
+
+    from berth_cloud.engine import apply
+    from berth_core.errors import OpenStackError
+    from berth_core.platform import PLATFORM_TENANT
+
+    flavor = Resource("flavor/m1.tiny", PLATFORM_TENANT, {"name": "m1.tiny", "vcpus": 1})
+    desired = DesiredState.of([flavor], [PLATFORM_TENANT])
+    blind = ObservedState.of([], ["t-1"])  # observed without the platform: every platform key looks absent
+    plan = make_plan("aio", desired, blind)
+    with pytest.raises(OpenStackError, match="does not cover it"):
+        apply(None, plan, desired, blind)  # refused before any request

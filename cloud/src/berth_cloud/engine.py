@@ -291,6 +291,11 @@ def apply(
     retry: RetryPolicy = DEFAULT_RETRY,
 ) -> ApplyResult:
     """Apply `plan` (made from `desired` and `observed`); raises ApplyFailed if any change failed."""
+    if PLATFORM_TENANT not in observed.tenants and any(c.tenant == PLATFORM_TENANT for c in plan.changes):
+        raise OpenStackError(
+            "the plan changes the platform but the observed state does not cover it",
+            hint="observe with with_platform=True (or 'platform' among the tenants) before planning and applying",
+        )
     by_tenant = pending_changes(plan, observed)
     total = sum(len(cs) for cs in by_tenant.values())
     ctx = ApplyContext(cloud, desired, observed, retry)

@@ -9,11 +9,27 @@ from berth_cloud.context import ApplyContext
 from berth_cloud.executors_network import _create, _delete, _update
 from berth_cloud.http import NOVA_QUOTA_MICROVERSION
 from berth_core.diff import Change
+from berth_core.errors import OpenStackError
 from berth_core.quota import to_native
+
+
+def _existing(ctx: ApplyContext, change: Change, path: str, field: str, params: dict[str, Any]) -> str | None:
+    """A platform resource another apply made meanwhile (platform creates are rare: one GET is cheap).
+
+    The plan said "create", but a concurrent apply (the demo, a test, another operator) may have
+    made it since the observation; adopting it keeps the platform single.
+    """
+    proxy = ctx.conn.compute if field == "flavors" else ctx.conn.network
+    found = ctx.call(proxy, "GET", path, params=params, what=change.key).get(field) or []
+    return str(found[0]["id"]) if found else None
 
 
 def external_network_create(ctx: ApplyContext, change: Change) -> str:
     after = change.after or {}
+    params = {"name": after["name"], "router:external": "true"}
+    existing = _existing(ctx, change, "/networks", "networks", params)
+    if existing is not None:
+        return existing
     body: dict[str, Any] = {
         "name": after["name"],
         "router:external": True,
@@ -33,6 +49,10 @@ def external_network_update(ctx: ApplyContext, change: Change, ref: str) -> None
 
 def external_subnet_create(ctx: ApplyContext, change: Change) -> str:
     after = change.after or {}
+    params = {"name": after["name"], "network_id": ctx.ref(str(after["network"]))}
+    existing = _existing(ctx, change, "/subnets", "subnets", params)
+    if existing is not None:
+        return existing
     body = {
         "name": after["name"],
         "network_id": ctx.ref(str(after["network"])),
@@ -64,6 +84,9 @@ def _pool_lengths(after: Any) -> dict[str, Any]:
 
 def subnet_pool_create(ctx: ApplyContext, change: Change) -> str:
     after = change.after or {}
+    existing = _existing(ctx, change, "/subnetpools", "subnetpools", {"name": after["name"]})
+    if existing is not None:
+        return existing
     body = {
         "name": after["name"],
         "prefixes": list(after["prefixes"]),
@@ -86,6 +109,11 @@ def subnet_pool_delete(ctx: ApplyContext, change: Change, ref: str) -> None:
 
 def flavor_create(ctx: ApplyContext, change: Change) -> str:
     after = change.after or {}
+    ctx.resolver.forget("flavors")
+    try:
+        return ctx.resolver.flavor(str(after["name"]))  # made by a concurrent apply: adopt it
+    except OpenStackError:
+        pass
     body = {
         "name": after["name"],
         "vcpus": after["vcpus"],
