@@ -198,13 +198,9 @@ def _progress():  # type: ignore[no-untyped-def]
 
 def _audit(plan: Plan, result_word: str, *, planned: Planned | None, reason: str | None, result=None) -> None:  # type: ignore[no-untyped-def]
     """One audit record per apply attempt: who, when, tickets, manifest and plan hashes, what changed."""
-    import getpass
     import hashlib
-    import socket
-    import time
 
-    from berth_cli.state.audit_log import AuditLog
-    from berth_core.audit import AuditEntry
+    from berth_cli.state.audit_log import record
 
     manifests: dict[str, str] = {}
     tickets: list[str] = []
@@ -218,19 +214,16 @@ def _audit(plan: Plan, result_word: str, *, planned: Planned | None, reason: str
     if result is not None:
         summary["applied"] = result.counts()
         summary["failed"] = [f"{f.key}: {f.message}" for f in result.failed]
-    AuditLog(OPTIONS.state_dir).append(
-        AuditEntry(
-            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            actor=f"{getpass.getuser()}@{socket.gethostname()}",
-            site=OPTIONS.site,
-            action="apply",
-            result=result_word,
-            ticket=", ".join(sorted(set(tickets))),
-            reason=reason or "",
-            plan_sha256=plan.sha256,
-            manifests=manifests,
-            summary=summary,
-        )
+    record(
+        OPTIONS.state_dir,
+        site=OPTIONS.site,
+        action="apply",
+        result=result_word,
+        ticket=", ".join(sorted(set(tickets))),
+        reason=reason or "",
+        plan_sha256=plan.sha256,
+        manifests=manifests,
+        summary=summary,
     )
 
 

@@ -201,27 +201,19 @@ def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
 
 def _forget_tenant(slug: str, reason: str, deleted: int, cleaned: int) -> None:
     """Release the tenant's addresses in the ledger and write the audit record."""
-    import getpass
-    import socket
-    import time
-
-    from berth_cli.state.audit_log import AuditLog
+    from berth_cli.state.audit_log import record
     from berth_cli.state.files import write_atomic
     from berth_cli.workflow import LEDGER_FILE, read_ledger
-    from berth_core.audit import AuditEntry
     from berth_core.ipam import Ledger
 
     ledger = read_ledger()
     kept = {k: v for k, v in ledger.entries.items() if k[0] != slug}
     write_atomic(OPTIONS.state_dir / LEDGER_FILE, Ledger(kept).to_json())
-    AuditLog(OPTIONS.state_dir).append(
-        AuditEntry(
-            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            actor=f"{getpass.getuser()}@{socket.gethostname()}",
-            site=OPTIONS.site,
-            action="destroy",
-            result="ok",
-            reason=reason,
-            summary={"tenant": slug, "deleted": deleted, "cleaned": cleaned},
-        )
+    record(
+        OPTIONS.state_dir,
+        site=OPTIONS.site,
+        action="destroy",
+        result="ok",
+        reason=reason,
+        summary={"tenant": slug, "deleted": deleted, "cleaned": cleaned},
     )

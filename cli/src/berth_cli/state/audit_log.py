@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from berth_cli.state.files import private_dir, write_atomic
 from berth_core.audit import AuditEntry, AuditRecord, ChainBreak, Head, next_record, verify_chain
@@ -54,3 +55,20 @@ class AuditLog:
 
     def verify(self) -> list[ChainBreak]:
         return verify_chain(self.records(), self.head())
+
+
+def record(state_dir: Path, *, site: str, action: str, result: str, **fields: Any) -> AuditRecord:
+    """Append what happened now, by this operator (user@host), to the site's audit log."""
+    import getpass
+    import socket
+    import time
+
+    entry = AuditEntry(
+        time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        actor=f"{getpass.getuser()}@{socket.gethostname()}",
+        site=site,
+        action=action,
+        result=result,
+        **fields,
+    )
+    return AuditLog(state_dir).append(entry)
