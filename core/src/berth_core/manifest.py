@@ -80,8 +80,17 @@ class Contact(Model):
     email: Annotated[str, AfterValidator(_check_email)]
 
 
+RESERVED_SLUGS = frozenset({"platform"})  # the site's own resources are planned as the "platform" tenant
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_SLUGS:
+        raise PydanticCustomError("slug.reserved", "the slug {value} is reserved", {"value": value})
+    return value
+
+
 class Metadata(Model):
-    name: Slug
+    name: Annotated[Slug, AfterValidator(_not_reserved)]
     display_name: DisplayName
     agency: AgencyCode
     contact: Contact
