@@ -65,3 +65,33 @@ def cleanup() -> Iterator[list[Any]]:
         except Exception as exc:
             errors.append(exc)
     assert not errors, f"cleanup failed: {errors}"
+
+
+def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: str) -> Any:
+    """A server on the fake driver, built by `owner` (admin or a project-scoped connection), ACTIVE.
+
+    Flavor and image are made by the admin; network, subnet and server by the owner; everything is handed
+    to `cleanup` (the server first to go)."""
+    from tests.integration.test_devcloud import wait_for
+
+    flavor = admin.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
+    cleanup.append(lambda: admin.compute.delete_flavor(flavor, ignore_missing=True))
+    image = admin.image.create_image(
+        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
+    )
+    cleanup.append(lambda: admin.image.delete_image(image, ignore_missing=True))
+    net = owner.network.create_network(name=unique)
+    cleanup.append(lambda: admin.network.delete_network(net, ignore_missing=True))
+    subnet = owner.network.create_subnet(network_id=net.id, ip_version=4, cidr=cidr, name=unique)
+    cleanup.append(lambda: admin.network.delete_subnet(subnet, ignore_missing=True))
+    wait_for("image active", lambda: admin.image.get_image(image.id).status == "active")
+    server = owner.compute.create_server(
+        name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
+    )
+
+    def delete_server() -> None:
+        admin.compute.delete_server(server, ignore_missing=True)
+        admin.compute.wait_for_delete(server, wait=120)
+
+    cleanup.append(delete_server)
+    return owner.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)

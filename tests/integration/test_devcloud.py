@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import boot_server
+
 pytestmark = pytest.mark.openstack
 
 
@@ -120,28 +122,8 @@ def _usage(conn: Any, provider_name: str) -> dict[str, int]:
 def test_server_boots_on_the_fake_driver_and_placement_usage_moves(
     conn: Any, unique: str, cleanup: list[Any]
 ) -> None:
-    flavor = conn.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
-    cleanup.append(lambda: conn.compute.delete_flavor(flavor, ignore_missing=True))
-    image = conn.image.create_image(
-        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
-    )
-    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
-    net = conn.network.create_network(name=unique)
-    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
-    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.8.0/24", name=unique)
-    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
-    wait_for("image active", lambda: conn.image.get_image(image.id).status == "active")
-
-    server = conn.compute.create_server(
-        name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
-    )
-
-    def delete_server() -> None:
-        conn.compute.delete_server(server, ignore_missing=True)
-        conn.compute.wait_for_delete(server, wait=120)
-
-    cleanup.append(delete_server)
-    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
+    server = boot_server(conn, conn, unique, cleanup, "10.199.8.0/24")
+    delete_server = cleanup[-1]  # boot_server hands the server's deletion over last
     host = server.compute_host or server.hypervisor_hostname
     assert host, "server has no host"
     usage = wait_for("placement usage", lambda: (u := _usage(conn, host)).get("VCPU", 0) >= 2 and u)

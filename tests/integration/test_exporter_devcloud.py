@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from berth_core.loader import load_site
 from berth_exporters.app import ExporterConfig, build, serve
 from berth_exporters.refresher import Refresher
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import ROOT, boot_server
 from tests.prometheus import server as prometheus
 
 pytestmark = pytest.mark.openstack
@@ -166,27 +166,7 @@ def test_booting_a_server_moves_usage_after_one_refresh(
     admin_role = conn.identity.find_role("admin")
     conn.identity.assign_project_role_to_user(tenant.id, admin_user, admin_role)
     scoped = conn.connect_as_project(conn.identity.get_project(tenant.id))  # a bare string means a name
-    flavor = conn.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
-    cleanup.append(lambda: conn.compute.delete_flavor(flavor, ignore_missing=True))
-    image = conn.image.create_image(
-        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
-    )
-    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
-    net = scoped.network.create_network(name=unique)
-    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
-    subnet = scoped.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.199.9.0/24", name=unique)
-    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
-    wait_for("image active", lambda: conn.image.get_image(image.id).status == "active")
-    server = scoped.compute.create_server(
-        name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
-    )
-
-    def delete_server() -> None:
-        conn.compute.delete_server(server, ignore_missing=True)
-        conn.compute.wait_for_delete(server, wait=120)
-
-    cleanup.append(delete_server)
-    scoped.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
+    boot_server(conn, scoped, unique, cleanup, "10.199.9.0/24")
 
     refresher.refresh_once()  # one interval later
     assert get("berth_tenant_usage", labels(tenant, "instances")) == 1
