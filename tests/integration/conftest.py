@@ -7,8 +7,9 @@ answer fails the tests instead.
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,23 @@ def cleanup() -> Iterator[list[Any]]:
     assert not errors, f"cleanup failed: {errors}"
 
 
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = 180, every: float = 1.0) -> Any:
+    """The probe's first truthy value, polled every `every` seconds; AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
 def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: str) -> Any:
     """A server on the fake driver, built by `owner` (admin or a project-scoped connection), ACTIVE.
 
     Flavor and image are made by the admin; network, subnet and server by the owner; everything is handed
     to `cleanup` (the server first to go)."""
-    from tests.integration.test_devcloud import wait_for
-
     flavor = admin.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
     cleanup.append(lambda: admin.compute.delete_flavor(flavor, ignore_missing=True))
     image = admin.image.create_image(

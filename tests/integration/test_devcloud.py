@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import boot_server
+from tests.integration.conftest import boot_server, wait_for
 
 pytestmark = pytest.mark.openstack
-
-
-def wait_for(what: str, probe: Callable[[], Any], timeout: float = 120, every: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)
 
 
 def test_keystone_issues_tokens(conn: Any) -> None:

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from berth_core.loader import load_site
 from berth_exporters.app import ExporterConfig, build, serve
 from berth_exporters.refresher import Refresher
-from tests.integration.conftest import ROOT, boot_server
+from tests.integration.conftest import ROOT, boot_server, wait_for
 from tests.prometheus import server as prometheus
 
 pytestmark = pytest.mark.openstack
@@ -27,17 +27,6 @@ CLOUD = "aio-admin"
 SITE = load_site(ROOT / "inventory" / "aio" / "cloud.yml")
 QUOTA = {"cores": 6, "ram": 6144, "instances": 3}
 VOLUME_QUOTA = {"volumes": 3, "gigabytes": 30}
-
-
-def wait_for(what: str, probe: Callable[[], Any], timeout: float = 180, every: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)
 
 
 def exporter(clouds_yaml: Path, **overrides: Any) -> tuple[Refresher, CollectorRegistry]:

@@ -20,12 +20,9 @@ _HOSTS = typer.Argument(..., help="Inventory host names or groups whose keys to 
 _PARALLEL = typer.Option(16, "--parallel", min=1, max=256, help="Hosts checked at the same time.")
 
 
-@group.command("check")
-def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARALLEL) -> None:
-    """Check every host (or --limit): reachability, host key, auth, OS, CPU, RAM, disk, time, ports, MTU, DNS."""
+def _check_hosts(limit: str | None, timeout: float, parallel: int):  # type: ignore[no-untyped-def]
+    """Probe the site's hosts (progress on stderr when it is a terminal); the per-host reports."""
     from berth_cli.preflight.check import run_site
-    from berth_cli.preflight.render import as_json, print_text, summary_line
-    from berth_core.errors import PreflightFailed
 
     progress = console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
     _, reports = run_site(
@@ -37,6 +34,16 @@ def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARAL
         parallel=parallel,
         console=progress,
     )
+    return reports
+
+
+@group.command("check")
+def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARALLEL) -> None:
+    """Check every host (or --limit): reachability, host key, auth, OS, CPU, RAM, disk, time, ports, MTU, DNS."""
+    from berth_cli.preflight.render import as_json, print_text, summary_line
+    from berth_core.errors import PreflightFailed
+
+    reports = _check_hosts(limit, timeout, parallel)
     if OPTIONS.output == "json":
         print(as_json(OPTIONS.site, reports))
     else:
@@ -138,21 +145,11 @@ def facts(
     """Measure cores, RAM and disk of compute hosts; compare with cloud.yml; save .berth/<site>/facts.json."""
     import json
 
-    from berth_cli.preflight.check import run_site
     from berth_cli.preflight.facts import load_site, snapshot, write_snapshot
     from berth_core.errors import PreflightFailed
 
     site = load_site(OPTIONS.cloud_yml)
-    progress = console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
-    _, reports = run_site(
-        OPTIONS.site,
-        OPTIONS.site_dir,
-        OPTIONS.root,
-        limit,
-        timeout=timeout,
-        parallel=parallel,
-        console=progress,
-    )
+    reports = _check_hosts(limit, timeout, parallel)
     doc = snapshot(site, reports)
     path = write_snapshot(OPTIONS.state_dir, doc)
     if OPTIONS.output == "json":
