@@ -153,10 +153,17 @@ def test_apply_replan_change_and_destroy(berth: Berth, slug: str) -> None:
     assert berth("apply", "--yes")[0] == 0
     assert berth("plan", "--detailed-exitcode")[0] == 0
 
+    # the tenant moves to another agency: one project update (attribute and tag), then nothing pending
+    path.write_text(path.read_text(encoding="utf-8").replace("agency: ITEST", "agency: ITEST-B"))
+    assert _changes(berth.plan_json(), slug) == [("update", f"project/{slug}")]
+    assert berth("apply", "--yes")[0] == 0
+    assert berth("plan", "--detailed-exitcode")[0] == 0, "the old agency tag must be gone"
+
     code, out, _ = berth("-o", "json", "tenant", "show", slug)
     assert code == 0
     shown = json.loads(out)
     assert shown["displayName"].startswith("Phòng thử nghiệm")
+    assert shown["agency"] == "ITEST-B"
     assert shown["usage"]["cores"]["limit"] == 3
     assert list(shown["networks"]) == ["app"]
     code, out, _ = berth("-o", "json", "tenant", "list")
@@ -170,7 +177,7 @@ def test_apply_replan_change_and_destroy(berth: Berth, slug: str) -> None:
     assert code == 0 and "intact" in out, err
     code, out, _ = berth("-o", "json", "audit", "list")
     actions = [r["entry"]["action"] for r in json.loads(out)]
-    assert actions == ["apply", "apply", "destroy"]
+    assert actions == ["apply", "apply", "apply", "destroy"]
     (berth.root / "manifests" / f"{slug}.yaml").unlink()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from berth_cloud.context import missing_tags, stale_tags
 from berth_cloud.mapping import (
     AGENCY_ATTR,
     DISPLAY_NAME_ATTR,
@@ -251,6 +252,27 @@ def test_foreign_tags_are_left_out_of_the_comparison():
     net["tags"] = [*net["tags"], "backup:daily"]
     observed = _observed(docs, desired.tenants)
     assert observed.resources["network/so-y-te/app"].attrs["tags"] == [MANAGED_TAG, tenant_tag("so-y-te")]
+
+
+def test_a_project_without_extra_attributes_takes_its_agency_from_the_tag():
+    """What the Pulumi engine leaves (identity.Project writes no extra attributes): agency still known."""
+    desired = _desired()
+    docs = render(desired)
+    project = next(p for p in docs.projects if p["name"] == "so-y-te")
+    del project[AGENCY_ATTR]
+    observed = _observed(docs, desired.tenants)
+    assert observed.resources["project/so-y-te"].attrs["agency"] == "SYT"
+    project["tags"] = [t for t in project["tags"] if not t.startswith("berth:agency=")]
+    change = next(c for c in diff(desired, _observed(docs, desired.tenants)) if c.key == "project/so-y-te")
+    assert change.action == "update" and set(change.changed) == {"agency", "tags"}
+
+
+def test_only_berths_own_stale_tags_are_removed_and_missing_ones_added():
+    before = {"tags": ["backup:daily", "berth:agency=OLD", "berth:managed", "berth:tenant=x"]}
+    after = {"tags": ["berth:agency=NEW", "berth:managed", "berth:tenant=x"]}
+    assert stale_tags(before, after) == ["berth:agency=OLD"]
+    assert missing_tags(before, after) == ["berth:agency=NEW"]
+    assert stale_tags(None, after) == []
 
 
 @pytest.mark.parametrize(

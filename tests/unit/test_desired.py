@@ -68,11 +68,14 @@ def test_subnet_attributes_are_complete() -> None:
 
 def test_everything_taggable_is_tagged_with_its_owner() -> None:
     state = so_y_te()
-    for kind in ("project", "network", "subnet", "router", "secgroup"):
+    for kind in ("network", "subnet", "router", "secgroup"):
         tagged = [r for r in state.resources.values() if r.kind == kind]
         assert tagged
         for r in tagged:
             assert r.attrs["tags"] == ["berth:managed", "berth:tenant=so-y-te"]
+    # the project also names its agency: the tag both engines can write (Pulumi has no extra attributes)
+    project = state.resources["project/so-y-te"]
+    assert project.attrs["tags"] == ["berth:agency=SYT", "berth:managed", "berth:tenant=so-y-te"]
     assert state.tenants == ("so-y-te",)
 
 

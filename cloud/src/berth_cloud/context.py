@@ -74,3 +74,9 @@ def add_tags(ctx: ApplyContext, proxy: Any, collection: str, ref: str, *, tags: 
 def missing_tags(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     have = set((before or {}).get("tags") or ())
     return [t for t in after.get("tags") or () if t not in have]
+
+
+def stale_tags(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """berth's own tags the resource has and should no longer (an agency moved): never an operator's."""
+    want = set(after.get("tags") or ())
+    return [t for t in (before or {}).get("tags") or () if t.startswith("berth:") and t not in want]

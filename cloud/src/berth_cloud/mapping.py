@@ -15,7 +15,7 @@ from typing import Any
 from berth_core.desired import rule_key
 from berth_core.quota import from_native
 from berth_core.site import Site
-from berth_core.state import MANAGED_TAG, Json, Resource, tenant_tag
+from berth_core.state import MANAGED_TAG, Json, Resource, agency_from_tags, tenant_tag
 
 Doc = Mapping[str, Any]
 ROUTER_INTERFACE_OWNERS = frozenset(
@@ -81,7 +81,7 @@ def map_project(doc: Doc, domain_name: str) -> Resource:
             "domain": domain_name,
             "displayName": doc.get(DISPLAY_NAME_ATTR),
             "description": doc.get("description") or "",
-            "agency": doc.get(AGENCY_ATTR),
+            "agency": doc.get(AGENCY_ATTR) or agency_from_tags(doc.get("tags") or ()),
             "enabled": bool(doc.get("enabled", True)),
             "tags": berth_tags(doc.get("tags")),
         },

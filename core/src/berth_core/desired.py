@@ -15,7 +15,15 @@ from berth_core.ipam import allocation_range, gateway
 from berth_core.manifest import NetworkSpec, SecurityGroupRule, SecurityGroupSpec, TenantManifest
 from berth_core.quota import ResolvedQuota
 from berth_core.site import Site
-from berth_core.state import MANAGED_TAG, DesiredState, Json, Resource, sha256_of, tenant_tag
+from berth_core.state import (
+    MANAGED_TAG,
+    DesiredState,
+    Json,
+    Resource,
+    agency_tag,
+    sha256_of,
+    tenant_tag,
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
                 "description": m.metadata.description or m.metadata.display_name,
                 "agency": m.metadata.agency,
                 "enabled": True,
-                "tags": _tags(slug),
+                "tags": sorted([*_tags(slug), agency_tag(m.metadata.agency)]),
             },
         ),
         Resource(f"quota/{slug}", slug, {"project": project, "values": tenant.quota.as_dict()}, (project,)),

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-MANAGED_TAG = "berth:managed"
+from berth_core.state import MANAGED_TAG
+
 TENANT_TAG_PREFIX = "berth:tenant="
-AGENCY_TAG_PREFIX = "berth:agency="
 
 
 class Project(TypedDict):

@@ -6,18 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from berth_cloud.mapping import AGENCY_ATTR, DISPLAY_NAME_ATTR
+from berth_core.state import agency_from_tags
 from berth_exporters.connection import Reader
-from berth_exporters.observations import AGENCY_TAG_PREFIX, IdentityObservation, Observation, Project
+from berth_exporters.observations import IdentityObservation, Observation, Project
 
 
 def project_record(raw: Mapping[str, Any]) -> Project:
     """Agency and display name: the keystone extra attributes berth_cloud sets, else tags, else the description."""
     tags = [str(t) for t in raw.get("tags") or []]
-    agency = str(
-        raw.get(AGENCY_ATTR)
-        or raw.get("agency")
-        or next((t[len(AGENCY_TAG_PREFIX) :] for t in tags if t.startswith(AGENCY_TAG_PREFIX)), "")
-    )
+    agency = str(raw.get(AGENCY_ATTR) or raw.get("agency") or agency_from_tags(tags) or "")
     display = (
         raw.get(DISPLAY_NAME_ATTR)
         or raw.get("display_name")
