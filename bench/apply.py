@@ -34,6 +34,29 @@ sys.path.insert(0, str(ROOT))
 CLOUDS_YAML = ROOT / ".berth" / "aio" / "clouds.yaml"
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy (every process: the contender, OpenStack, MariaDB...).
+
+    The devcloud runs on this machine, so the difference over a phase is the CPU work that phase cost the
+    cloud and the client together; with `os.cpu_count()` cores, no client can finish that work faster than
+    cpu / cores seconds (the bound the table prints).
+    """
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class Stopwatch:
+    """Wall and machine-wide busy CPU seconds between start and stop."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = busy_cpu_seconds()
+
+    def stop(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, busy_cpu_seconds() - self.cpu
+
+
 @dataclass
 class Figure:
     who: str
@@ -41,14 +64,17 @@ class Figure:
     tenants: int
     seconds: float
     requests: int | None
+    cpu: float
     processes: int | None = None
 
     def row(self) -> str:
         per_t = f"{self.seconds / self.tenants:8.3f}"
         reqs = "       ?" if self.requests is None else f"{self.requests / self.tenants:8.1f}"
+        cpu = f"{self.cpu / self.tenants:8.3f}"
         procs = "" if self.processes is None else f"{self.processes}"
         return (
-            f"{self.who:<10} {self.phase:<7} {self.tenants:>3} {self.seconds:9.2f} {per_t} {reqs} {procs:>6}"
+            f"{self.who:<10} {self.phase:<7} {self.tenants:>3} {self.seconds:9.2f} {per_t} {reqs} {cpu}"
+            f" {procs:>6}"
         )
 
 
@@ -111,6 +137,11 @@ def plan_all(cloud: Any, the_site: Any, manifests: list[Any]) -> Any:
     )
 
 
+def watch_split(watch: Stopwatch, requests: int) -> tuple[float, int, float]:
+    seconds, cpu = watch.stop()
+    return seconds, requests, cpu
+
+
 # berth ---------------------------------------------------------------------------------------------
 
 
@@ -119,14 +150,12 @@ def run_berth(the_site: Any, manifests: list[Any], cloud_name: str, ledger: Any)
 
     figures = []
     for phase in ("cold", "no-op"):
-        start = time.perf_counter()
+        watch = Stopwatch()
         cloud = connect(cloud_name, CLOUDS_YAML)  # a fresh process would log in too: count it
         observed = observe(cloud, the_site, [m.slug for m in manifests])
         outcome = plan_all_for(the_site, manifests, observed, ledger)
         apply(cloud, outcome.plan, outcome.desired, observed, workers=8)
-        figures.append(
-            Figure("berth", phase, len(manifests), time.perf_counter() - start, cloud.counter.total)
-        )
+        figures.append(Figure("berth", phase, len(manifests), *watch_split(watch, cloud.counter.total)))
         cloud.close()
     return figures
 
@@ -158,7 +187,7 @@ def run_sdk(
     native = quota_fields(quotas)
     figures = []
     for phase in ("cold", "no-op"):
-        start = time.perf_counter()
+        watch = Stopwatch()
         cloud = connect(cloud_name, CLOUDS_YAML)
         conn = cloud.conn
         ext = conn.network.find_network(the_site.spec.external_network.name)
@@ -208,7 +237,7 @@ def run_sdk(
                     port_range_max=443,
                     remote_ip_prefix="0.0.0.0/0",
                 )
-        figures.append(Figure("sdk", phase, len(tenants), time.perf_counter() - start, cloud.counter.total))
+        figures.append(Figure("sdk", phase, len(tenants), *watch_split(watch, cloud.counter.total)))
         cloud.close()
     return figures
 
@@ -284,12 +313,12 @@ def run_cli(
                 "OS_CLIENT_CONFIG_FILE": str(CLOUDS_YAML),
                 "BENCH_LOG": str(log),
             }
-            start = time.perf_counter()
+            watch = Stopwatch()
             subprocess.run(["bash", "-c", script], env=env, check=True)
-            seconds = time.perf_counter() - start
+            seconds, cpu = watch.stop()
             text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
             requests = sum(1 for line in text.splitlines() if line.startswith("REQ: curl"))
-        figures.append(Figure("cli", phase, len(tenants), seconds, requests, processes))
+        figures.append(Figure("cli", phase, len(tenants), seconds, requests, cpu, processes))
     return figures
 
 
@@ -382,17 +411,31 @@ def main() -> None:
             figures += run_cli(the_site, [(m, cidrs[m.slug]) for m in cli_m], quotas, args.cloud)
     finally:
         removed = delete_projects(args.cloud, prefix)
-    print(f"\n{'who':<10} {'phase':<7} {'N':>3} {'seconds':>9} {'s/tenant':>8} {'req/ten.':>8} {'procs':>6}")
+    cores = os.cpu_count() or 1
+    print(
+        f"\n{'who':<10} {'phase':<7} {'N':>3} {'seconds':>9} {'s/tenant':>8} {'req/ten.':>8}"
+        f" {'cpu/ten.':>8} {'procs':>6}"
+    )
     for f in figures:
         print(f.row())
+    print(f"(cpu/ten.: busy CPU seconds of the whole machine per tenant, {cores} cores)")
     by = {(f.who, f.phase): f for f in figures}
     for phase in ("cold", "no-op"):
         berth = by[("berth", phase)]
+        floor = berth.cpu / cores  # berth's work spread over every core: the fastest it could finish
+        print(
+            f"{phase:<6} berth kept {100 * floor / berth.seconds:3.0f}% of the {cores} cores busy"
+            f" (its CPU work alone needs >= {floor:.2f} s)"
+        )
         for other in ("cli", "sdk"):
             if (other, phase) in by:
                 o = by[(other, phase)]
                 ratio = (o.seconds / o.tenants) / (berth.seconds / berth.tenants)
-                print(f"{phase:<6} berth is {ratio:5.1f}x faster per tenant than {other}")
+                best = (o.seconds / o.tenants) / (floor / berth.tenants)
+                print(
+                    f"{phase:<6} berth is {ratio:5.1f}x faster per tenant than {other}"
+                    f" (at most {best:5.1f}x on these cores for the CPU work berth's run costs)"
+                )
     print(f"(removed {removed} bench projects)")
 
 
