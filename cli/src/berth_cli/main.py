@@ -59,6 +59,19 @@ def _global(
     OPTIONS.lang = lang or default_lang()  # type: ignore[assignment]
     OPTIONS.debug = debug
     OPTIONS.cloud = cloud
+    _library_logging(debug)
+
+
+def _library_logging(debug: bool) -> None:
+    """keystoneauth, openstacksdk and paramiko log warnings that berth reports itself, as located errors with
+    a hint; with no handler set, Python would print them raw on stderr. --debug shows them (warnings only:
+    their debug level can carry request bodies)."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers:  # an embedding program (or pytest) that set up logging keeps its own
+        root.addHandler(logging.StreamHandler() if debug else logging.NullHandler())
+        root.setLevel(logging.WARNING)
 
 
 register(app)

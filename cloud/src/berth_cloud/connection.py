@@ -123,6 +123,10 @@ def choose_cloud(cloud: str | None, clouds_yaml: Path | None) -> tuple[str, Path
     )
 
 
+class CloudUnreachable(OpenStackError):
+    """Nothing answers at the identity endpoint (as opposed to a cloud that answers and refuses)."""
+
+
 def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     """Authenticate once and return the Cloud; errors become OpenStackError (exit 5) with a hint."""
     import keystoneauth1.exceptions as ks_exc
@@ -149,7 +153,7 @@ def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     try:
         conn.session.get_token()  # one token for the whole run (keystoneauth's own errors, unwrapped)
     except ks_exc.ConnectFailure:
-        raise OpenStackError(
+        raise CloudUnreachable(
             f"identity service of cloud {name!r} is not reachable",
             hint="is the cloud up? `berth cloud status`",
         ) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -173,29 +172,6 @@ def down(
         print(f"{OPTIONS.site}: stopped ({summary['changed']} service(s) were running)")
 
 
-def connect(cloud: str | None) -> Any:
-    """An openstacksdk connection from the site's clouds.yaml (--cloud, else OS_CLOUD, else <site>-admin)."""
-    from berth_core.errors import OpenStackError, UsageError
-
-    path = OPTIONS.state_dir / "clouds.yaml"
-    name = cloud or os.environ.get("OS_CLOUD") or f"{OPTIONS.site}-admin"
-    files = [str(path)] if path.is_file() else []
-    if not files and not os.environ.get("OS_CLIENT_CONFIG_FILE"):
-        raise UsageError(f"no {path}", hint=f"deploy first: berth cloud deploy --site {OPTIONS.site}")
-    import openstack.config
-    import openstack.connection
-    from openstack.config.exceptions import OpenStackConfigException
-
-    try:
-        region = openstack.config.OpenStackConfig(config_files=files or None).get_one(cloud=name)
-    except OpenStackConfigException as exc:
-        raise UsageError(f"cloud {name!r} is not in {path}", hint=str(exc)) from exc
-    try:
-        return openstack.connection.Connection(config=region)
-    except Exception as exc:
-        raise OpenStackError(f"cannot connect to {name}: {exc}") from exc
-
-
 def _probe(url: str) -> tuple[bool, str]:
     import urllib.error
     import urllib.request
@@ -258,20 +234,29 @@ def _expected_hosts() -> list[str]:
 
 @group.command("status")
 def status(
-    cloud: str = typer.Option(None, "--cloud", help="Cloud name in clouds.yaml (default <site>-admin)."),
+    cloud: str = typer.Option(
+        None,
+        "--cloud",
+        help="Cloud name in clouds.yaml (default: the global --cloud, OS_CLOUD, <site>-admin).",
+    ),
 ) -> None:
     """Each endpoint answers; each compute host is up in nova and has inventory in placement."""
+    from berth_cloud import connect
+    from berth_cloud.connection import CloudUnreachable
     from berth_core.errors import OpenStackError
 
-    conn = connect(cloud)
+    down_hint = f"deploy it: berth cloud deploy --site {OPTIONS.site}"
+    try:
+        conn = connect(cloud or OPTIONS.cloud, OPTIONS.state_dir / "clouds.yaml").conn
+    except CloudUnreachable as exc:
+        raise OpenStackError(f"{OPTIONS.site}: {exc.message}", hint=down_hint) from None
     try:
         report = collect_status(conn, _expected_hosts())
     except OpenStackError:
         raise
     except Exception as exc:
         raise OpenStackError(
-            f"{OPTIONS.site}: cloud not answering: {type(exc).__name__}: {exc}",
-            hint=f"deploy it: berth cloud deploy --site {OPTIONS.site}",
+            f"{OPTIONS.site}: cloud not answering: {type(exc).__name__}: {exc}", hint=down_hint
         ) from exc
     if OPTIONS.output == "json":
         print(json.dumps(report, indent=2))
