@@ -49,6 +49,13 @@ def state(clouds_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             os.killpg(pid, signal.SIGTERM)  # the exporter runs in its own session: its group is its own
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _metrics(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as reply:
         return reply.read().decode()
@@ -108,3 +115,14 @@ def test_demo_brings_every_example_agency_live(
     assert main(["--site", "aio", "demo", "--skip-deploy", "--listen", listen, "--interval", "5"]) == 0
     assert "Nothing to change" in capsys.readouterr().err
     assert (state / "exporter.pid").read_text() == pid
+
+    # `berth exporter stop` (also the first step of `berth cloud down`) stops it by that PID
+    assert main(["--site", "aio", "exporter", "stop"]) == 0
+    assert f"pid {int(pid)}" in capsys.readouterr().out
+    assert not (state / "exporter.pid").exists()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _cmdline(int(pid)):
+        time.sleep(0.2)
+    assert not _cmdline(int(pid)), "gone (or a zombie awaiting its parent)"
+    with pytest.raises(OSError):
+        _metrics(f"http://{listen}/metrics")

@@ -164,6 +164,10 @@ def down(
     timeout: int = typer.Option(900, "--timeout", min=60, help="Seconds before the run is stopped."),
 ) -> None:
     """Stop every service of the site's cloud (OpenStack processes, memcached, RabbitMQ, MariaDB)."""
+    from berth_cli.state.background import stop_exporter
+
+    if pid := stop_exporter(OPTIONS.state_dir, OPTIONS.site):  # the demo's exporter would only log failures
+        print(f"{OPTIONS.site}: exporter (pid {pid}) stopped", file=sys.stderr)
     result = _run("down.yml", timeout=timeout, secrets=False)
     summary = _summary(result)
     if OPTIONS.output == "json":

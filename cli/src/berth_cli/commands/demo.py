@@ -7,16 +7,12 @@ the capacity table. Running it again changes nothing and reuses the running expo
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from berth_cli.context import OPTIONS
-
-EXPORTER_PID = "exporter.pid"
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +48,7 @@ def demo(
     from berth_cli.commands.capacity import capacity
 
     capacity(paths=None, offline=False, flavor=None)
-    say(f"exporter: {url} (pid file {OPTIONS.state_dir / EXPORTER_PID}; `berth cloud down` stops the cloud)")
+    say(f"exporter: {url} (`berth exporter stop` stops it; `berth cloud down` stops it and the cloud)")
 
 
 def _say(text: str) -> None:
@@ -99,34 +95,19 @@ def _answers(url: str) -> bool:
 
 
 def _start_exporter(listen: str, interval: float) -> str:
-    """A detached `berth exporter serve` (own session, so it outlives this command), recorded by PID."""
-    import subprocess
+    """A detached `berth exporter serve`, recorded by PID (berth_cli.state.background); reused when it runs."""
     import time
 
+    from berth_cli.state.background import EXPORTER_LOG, running_exporter, start_exporter, stop_exporter
     from berth_core.errors import BerthError
 
     url = f"http://{listen}/metrics"
-    pid_file = OPTIONS.state_dir / EXPORTER_PID
-    if _alive(pid_file) and _answers(url):
-        return url
-    log = OPTIONS.state_dir / "exporter.log"
-    berth = Path(sys.executable).with_name("berth")
-    command = [
-        str(berth),
-        "--site",
-        OPTIONS.site,
-        "exporter",
-        "serve",
-        "--listen",
-        listen,
-        "--interval",
-        str(interval),
-    ]
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own entry point, no shell
-            command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-    pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
+    if running_exporter(OPTIONS.state_dir, OPTIONS.site):
+        if _answers(url):
+            return url
+        stop_exporter(OPTIONS.state_dir, OPTIONS.site)  # ours, but elsewhere or hung: one exporter per site
+    log = OPTIONS.state_dir / EXPORTER_LOG
+    process = start_exporter(OPTIONS.state_dir, OPTIONS.site, listen, interval)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -135,12 +116,3 @@ def _start_exporter(listen: str, interval: float) -> str:
             return url
         time.sleep(0.5)
     raise BerthError(f"the exporter does not answer on {url}", hint=f"see {log}")
-
-
-def _alive(pid_file: Path) -> bool:
-    try:
-        pid = int(pid_file.read_text(encoding="utf-8").strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True

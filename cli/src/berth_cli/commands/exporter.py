@@ -1,4 +1,5 @@
-"""`berth exporter serve`: the capacity exporter in the foreground (berth-exporter is the same without Typer)."""
+"""`berth exporter serve`: the capacity exporter in the foreground (berth-exporter is the same without Typer);
+`berth exporter stop`: stop the one `berth demo` left running in the background."""
 
 from __future__ import annotations
 
@@ -86,6 +87,17 @@ def serve(
     finally:
         refresher.stop()
         server.shutdown()
+
+
+@group.command("stop")
+def stop() -> None:
+    """Stop the exporter `berth demo` started for this site (by its recorded PID)."""
+    from berth_cli.state.background import stop_exporter
+
+    pid = stop_exporter(OPTIONS.state_dir, OPTIONS.site)
+    print(
+        f"{OPTIONS.site}: exporter (pid {pid}) stopped" if pid else f"{OPTIONS.site}: no exporter was running"
+    )
 
 
 def register(app: typer.Typer) -> None:
