@@ -13,18 +13,19 @@ from berth_core.errors import BerthError, ExitCode, ManifestInvalid
 
 def report(error: BerthError) -> None:
     """Print a berth error to stderr: every problem of an invalid manifest, else message and hint."""
-    err = sys.stderr
-    if isinstance(error, ManifestInvalid):
-        from berth_core.i18n import render_problem, translate
+    from berth_core.i18n import render_problem, translate
 
+    err = sys.stderr
+    label = translate("label.error", OPTIONS.lang)  # "Lỗi" under --lang vi
+    if isinstance(error, ManifestInvalid):
         for problem in error.problems:
-            print(f"Error: {render_problem(problem, OPTIONS.lang)}", file=err)
+            print(f"{label}: {render_problem(problem, OPTIONS.lang)}", file=err)
         print(translate("summary.invalid", OPTIONS.lang, count=len(error.problems)), file=err)
         return
     where = f"{error.location.prefix()}: " if error.location else ""
-    print(f"Error: {where}{error.message}", file=err)
+    print(f"{label}: {where}{error.message}", file=err)
     if error.hint:
-        print(f"Hint: {error.hint}", file=err)
+        print(f"{translate('label.hint', OPTIONS.lang)}: {error.hint}", file=err)
 
 
 _GLOBAL_WITH_VALUE = ("--site", "--output", "-o", "--lang")
