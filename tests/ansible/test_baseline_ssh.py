@@ -61,7 +61,11 @@ def run_baseline(inventory_file: Path, artifacts: Path, files: Path) -> RunResul
             "baseline_packages": ["procps", "ca-certificates"],
             "baseline_time_sync": False,
             "baseline_sysctl": SYSCTL,
-            "baseline_directories": ["/opt/berth", "/var/log/berth"],
+            # the deploy's own values: the namespaces share this machine's filesystem
+            "baseline_directories": [
+                {"path": "/opt/berth", "owner": "root", "group": "root", "mode": "0755"},
+                {"path": "/var/log/berth", "owner": "berth", "group": "berth", "mode": "0750"},
+            ],
             "baseline_sysctl_file": str(files / "sysctl.conf"),
             "baseline_limits_file": str(files / "limits.conf"),
         },

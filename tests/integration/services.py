@@ -23,6 +23,7 @@ from tests.integration.conftest import ROOT
 
 ANSIBLE = ROOT / ".venv" / "bin" / "ansible"
 RUN_DIR, LOG_DIR, VENV, ETC = "/opt/berth/run", "/var/log/berth", "/opt/berth/venv", "/etc/berth"
+SERVICE_ACCOUNT = "berth"  # berth_service_user and berth_service_group of playbooks/group_vars/all
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Service:
         args: dict[str, Any] = {"name": self.name, "state": state, "run_dir": RUN_DIR, "log_dir": LOG_DIR}
         if state == "started":
             args["command"] = [f"{VENV}/bin/uwsgi", "--ini", f"{self.etc}/uwsgi.ini"]
+            args["user"] = args["group"] = SERVICE_ACCOUNT
             args["watch"] = [
                 *(f"{self.etc}/{c}" for c in self.config),
                 f"{self.etc}/uwsgi.ini",

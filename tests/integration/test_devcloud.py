@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,35 @@ def test_server_boots_on_the_fake_driver_and_placement_usage_moves(
         "allocation released",
         lambda: not conn.placement.get(f"/allocations/{server.id}").json()["allocations"],
     )
+
+
+def _process_tree(pid: int) -> list[int]:
+    """The process and every descendant (uwsgi workers, oslo service children), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+def test_openstack_runs_as_the_service_account_not_root() -> None:
+    """Every process the deploy started (and every child) runs as `berth`; its configuration is not world-readable."""
+    import pwd
+
+    account = pwd.getpwnam("berth")
+    pid_files = sorted(Path("/opt/berth/run").glob("*.pid"))
+    assert len(pid_files) >= 10, [p.name for p in pid_files]
+    for pid_file in pid_files:
+        for pid in _process_tree(int(pid_file.read_text().strip())):
+            status = Path(f"/proc/{pid}/status").read_text()
+            uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
+            assert set(uids) == {str(account.pw_uid)}, f"{pid_file.name}: pid {pid} runs as uid {uids}"
+    for conf in Path("/etc/berth").rglob("*"):
+        assert conf.stat().st_mode & 0o007 == 0, f"{conf} is readable by every user"

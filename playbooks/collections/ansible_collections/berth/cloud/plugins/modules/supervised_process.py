@@ -31,6 +31,13 @@ options:
   watch: {description: Files whose content change restarts the service (its configuration)., type: list, elements: path, default: []}
   stop_timeout: {description: Seconds between SIGTERM and SIGKILL., type: float, default: 10}
   settle: {description: Seconds a fresh process must survive to count as started., type: float, default: 1.5}
+  user:
+    description:
+      - Account the service runs as (its primary group unless O(group) is given; no supplementary groups;
+        HOME, USER and LOGNAME set to the account's). Unset, it runs as the module's own user.
+      - The pid file stays root's; the log file is given to the account and handed to the process open.
+    type: str
+  group: {description: Group the service runs as (with O(user))., type: str}
 author: berth maintainers
 """
 
@@ -40,15 +47,18 @@ EXAMPLES = r"""
     name: keystone
     command: [/opt/berth/venv/bin/uwsgi, --ini, /etc/berth/uwsgi/keystone.ini]
     environment: {OS_KEYSTONE_CONFIG_DIR: /etc/berth/keystone}
+    user: berth
 """
 
 RETURN = r"""
 pid: {description: Pid of the running process group leader (0 when stopped)., type: int, returned: always}
 """
 
+import grp
 import hashlib
 import json
 import os
+import pwd
 import signal
 import subprocess
 import time
@@ -110,7 +120,10 @@ def stop(pid_file: Path, timeout: float) -> bool:
 
 
 def fingerprint(params: dict) -> str:
-    digest = hashlib.sha256(json.dumps([params["command"], params["environment"]], sort_keys=True).encode())
+    identity = [params["command"], params["environment"]]
+    if params["user"]:  # the account is part of what runs: moving a service to another one restarts it
+        identity += [params["user"], params["group"]]
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     for path in params["watch"]:
         try:
             digest.update(Path(path).read_bytes())
@@ -119,10 +132,28 @@ def fingerprint(params: dict) -> str:
     return digest.hexdigest()
 
 
+def account(module: AnsibleModule) -> tuple[dict, dict]:
+    """Popen arguments and environment for O(user)/O(group); nothing when the service runs as we do."""
+    user, group = module.params["user"], module.params["group"]
+    if not user:
+        return {}, {}
+    try:
+        entry = pwd.getpwnam(user)
+        gid = grp.getgrnam(group).gr_gid if group else entry.pw_gid
+    except KeyError as missing:
+        module.fail_json(msg=f"no such account: {missing}")
+    popen = {"user": entry.pw_uid, "group": gid, "extra_groups": []}
+    return popen, {"HOME": entry.pw_dir, "USER": user, "LOGNAME": user}
+
+
 def start(module: AnsibleModule, pid_file: Path, log_file: Path) -> int:
+    as_account, account_env = account(module)
     env = dict(os.environ)
+    env.update(account_env)
     env.update({k: str(v) for k, v in module.params["environment"].items()})
     with Path(os.devnull).open("rb") as devnull, log_file.open("ab") as log:
+        if as_account:  # the log is the service's, like the files it writes itself
+            os.chown(log_file, as_account["user"], as_account["group"])
         proc = subprocess.Popen(  # noqa: S603 - the command comes from the role, not from users
             module.params["command"],
             stdin=devnull,
@@ -131,6 +162,7 @@ def start(module: AnsibleModule, pid_file: Path, log_file: Path) -> int:
             env=env,
             start_new_session=True,
             close_fds=True,
+            **as_account,
         )
     pid_file.write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + module.params["settle"]
@@ -158,6 +190,8 @@ def main() -> None:
             "watch": {"type": "list", "elements": "path", "default": []},
             "stop_timeout": {"type": "float", "default": 10.0},
             "settle": {"type": "float", "default": 1.5},
+            "user": {"type": "str"},
+            "group": {"type": "str"},
         },
         required_if=[("state", "started", ["command"]), ("state", "restarted", ["command"])],
         supports_check_mode=True,
