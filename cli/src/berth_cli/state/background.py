@@ -6,6 +6,7 @@ signalled only while its command line is still berth's `exporter serve` for this
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -28,7 +29,8 @@ def _is_our_exporter(pid: int, site: str) -> bool:
     except OSError:
         return False
     words = [a.decode(errors="replace") for a in argv]
-    return "exporter" in words and "serve" in words and site in words
+    for_site = any(a == "--site" and b == site for a, b in itertools.pairwise(words))
+    return for_site and "exporter" in words and "serve" in words
 
 
 def running_exporter(state_dir: Path, site: str) -> int | None:
@@ -66,15 +68,11 @@ def stop_exporter(state_dir: Path, site: str, *, grace: float = 10.0) -> int | N
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _still_running(pid, site):
+        # a zombie has an empty command line: a dead exporter stops counting even before it is reaped
+        while time.monotonic() < deadline and _is_our_exporter(pid, site):
             time.sleep(0.1)
-        if _still_running(pid, site):
+        if _is_our_exporter(pid, site):
             os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     return pid
-
-
-def _still_running(pid: int, site: str) -> bool:
-    # a zombie has an empty command line, so a dead exporter no longer counts even before it is reaped
-    return _is_our_exporter(pid, site)
