@@ -68,6 +68,7 @@ def run_baseline(inventory_file: Path, artifacts: Path, files: Path) -> RunResul
             ],
             "baseline_sysctl_file": str(files / "sysctl.conf"),
             "baseline_limits_file": str(files / "limits.conf"),
+            "baseline_logrotate_file": str(files / "logrotate.conf"),
         },
         timeout_s=600,
     )

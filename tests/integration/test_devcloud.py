@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import pwd
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +151,6 @@ def _process_tree(pid: int) -> list[int]:
 
 def test_openstack_runs_as_the_service_account_not_root() -> None:
     """Every process the deploy started (and every child) runs as `berth`; its configuration is not world-readable."""
-    import pwd
-
     account = pwd.getpwnam("berth")
     pid_files = sorted(Path("/opt/berth/run").glob("*.pid"))
     assert len(pid_files) >= 10, [p.name for p in pid_files]
@@ -159,3 +161,40 @@ def test_openstack_runs_as_the_service_account_not_root() -> None:
             assert set(uids) == {str(account.pw_uid)}, f"{pid_file.name}: pid {pid} runs as uid {uids}"
     for conf in Path("/etc/berth").rglob("*"):
         assert conf.stat().st_mode & 0o007 == 0, f"{conf} is readable by every user"
+
+
+def test_the_deployed_logrotate_rule_rotates_a_log_the_service_account_holds_open(tmp_path: Path) -> None:
+    """The deploy's own rule, pointed at a scratch directory: copy, truncate, keep the writer's descriptor."""
+    rule = Path("/etc/logrotate.d/berth").read_text()
+    # logrotate works on the logs as the service account, which cannot traverse pytest's 0700 tmp_path
+    scratch = Path(tempfile.mkdtemp(prefix="berth-logrotate-", dir="/tmp"))
+    scratch.chmod(0o755)
+    logs = scratch / "logs"
+    logs.mkdir()
+    shutil.chown(logs, "berth", "berth")
+    logs.chmod(0o750)
+    conf = tmp_path / "rule.conf"
+    conf.write_text(rule.replace("/var/log/berth/", f"{logs}/"))
+    log = logs / "svc.log"
+    with log.open("a") as writer:  # a service keeps its log open across rotations
+        writer.write("before\n")
+        writer.flush()
+        shutil.chown(log, "berth", "berth")
+        done = subprocess.run(
+            ["logrotate", "--force", "--state", str(tmp_path / "state"), str(conf)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        writer.write("after\n")
+        writer.flush()
+    try:
+        assert (
+            logs / "svc.log.1"
+        ).read_text() == "before\n"  # delaycompress: the newest rotation stays plain
+        assert log.read_text().strip("\0\n") == "after", (
+            "truncated in place, the open descriptor still writes"
+        )
+    finally:
+        shutil.rmtree(scratch)
