@@ -2,13 +2,15 @@
 
 berth_cloud.connect authenticates once (clouds.yaml) and counts every HTTP request; berth_cloud.http.call
 sends raw JSON requests through the service proxies. Here: a short retry (the next refresh is the real
-retry), one re-authentication on 401 (a token revoked before it expired; keystoneauth renews tokens that
-are about to expire by itself), per-collector endpoint overrides, and nova/cinder pagination.
+retry), re-authentication on 401 (a token revoked before it expired; keystoneauth renews tokens that are
+about to expire by itself) and, when keystone refuses the credentials themselves (a redeploy or a rotation
+changed the password), clouds.yaml read again, per-collector endpoint overrides, and nova/cinder pagination.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +28,32 @@ class Reader:
 
     cloud: Cloud
     overrides: Mapping[str, str] = field(default_factory=dict)
+    reconnect: Callable[[], Cloud] | None = None  # a fresh login from clouds.yaml (read again)
+    _earlier_requests: int = 0  # made through connections replaced since
+    _swap: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def requests_made(self) -> int:
-        return self.cloud.counter.total
+        return self._earlier_requests + self.cloud.counter.total
+
+    def _renew(self, failed: Cloud, attempt: int) -> None:
+        """After a 401: first log in again; if that is refused too, the credentials changed: reload them."""
+        if attempt == 1 or self.reconnect is None:
+            failed.conn.session.invalidate()
+            return
+        with self._swap:  # collectors run side by side: one reload for all of them
+            if self.cloud is failed:
+                fresh = self.reconnect()
+                self._earlier_requests += failed.counter.total
+                self.cloud = fresh
 
     def get(self, service: str, path: str, *, microversion: str | None = None, params: Any = None) -> Any:
         base = self.overrides.get(service)
         url = urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base and "://" not in path else path
-        proxy = getattr(self.cloud.conn, service)
-        for attempt in (1, 2):
+        import keystoneauth1.exceptions as ks_exc
+
+        for attempt in (1, 2, 3):
+            cloud = self.cloud
+            proxy = getattr(cloud.conn, service)
             try:
                 return (
                     call(
@@ -49,9 +68,13 @@ class Reader:
                     or {}
                 )
             except ApiError as error:
-                if error.status != 401 or attempt == 2:
+                if error.status != 401 or attempt == 3:
                     raise
-                self.cloud.conn.session.invalidate()
+                self._renew(cloud, attempt)
+            except ks_exc.Unauthorized:  # the login itself was refused (keystoneauth re-authenticating)
+                if attempt == 3 or self.reconnect is None:
+                    raise
+                self._renew(cloud, 2)
         raise AssertionError("unreachable")
 
     def paged(
@@ -78,6 +101,9 @@ def connect(
     """
     from berth_cloud.connection import connect as cloud_connect
 
-    cloud_ = cloud_connect(cloud, clouds_yaml)
-    cloud_.conn.session.timeout = timeout
-    return Reader(cloud_, dict(overrides or {}))
+    def login() -> Cloud:
+        fresh = cloud_connect(cloud, clouds_yaml)
+        fresh.conn.session.timeout = timeout
+        return fresh
+
+    return Reader(login(), dict(overrides or {}), reconnect=login)
