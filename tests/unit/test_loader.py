@@ -216,6 +216,74 @@ def test_load_site_problems_are_located(tmp_path: Path) -> None:
         load_site(tmp_path / "absent.yml")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "code", "field", "line", "vi"),
+    [
+        (
+            "minPrefixLength: 24\n      maxPrefixLength: 26",
+            "minPrefixLength: 27\n      maxPrefixLength: 26",
+            "site.pool_prefix_order",
+            "spec.addressPools[1]",
+            19,
+            "dải địa chỉ 10.80.0.0/16",
+        ),
+        (
+            "zone: az1, vcpus: 32",
+            "zone: az9, vcpus: 32",
+            "site.host_zone_unknown",
+            "spec.hosts[0].zone",
+            33,
+            "vùng az9 không thuộc các vùng của site (az1)",
+        ),
+        (
+            "small: {parent: default",
+            "small: {parent: tiny",
+            "site.quota_parent_unknown",
+            "spec.quotaClasses.small.parent",
+            30,
+            "lớp cha tiny chưa được khai báo",
+        ),
+        (
+            "  hosts:",
+            "  defaultQuotaClass: huge\n  hosts:",
+            "site.default_quota_class_unknown",
+            "spec.defaultQuotaClass",
+            32,
+            "defaultQuotaClass huge không có",
+        ),
+        (
+            "cidr: 10.80.0.0/16",
+            "cidr: 10.64.128.0/17",
+            "site.pools_overlap",
+            "spec.addressPools[1].cidr",
+            20,
+            "10.64.0.0/16 và 10.64.128.0/17 chồng lấn",
+        ),
+        (
+            "{name: m1.large, vcpus: 4",
+            "{name: m1.small, vcpus: 4",
+            "site.flavor_duplicate",
+            "spec.flavors[1].name",
+            26,
+            "flavor m1.small được khai báo nhiều lần",
+        ),
+    ],
+)
+def test_site_rule_violations_are_located_and_translated(
+    tmp_path: Path, old: str, new: str, code: str, field: str, line: int, vi: str
+) -> None:
+    from berth_core.i18n import message
+
+    text = (ROOT / "tests/fixtures/site-test/cloud.yml").read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(ManifestInvalid) as caught:
+        load_site(write(tmp_path, "cloud.yml", text.replace(old, new, 1)))
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.location.field, problem.location.line) == (code, field, line)
+    assert vi in message(problem, "vi")
+    assert "{" not in message(problem, "en"), "every placeholder filled"
+
+
 paths = st.lists(
     st.one_of(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,8}", fullmatch=True), st.integers(0, 999)),
     min_size=1,

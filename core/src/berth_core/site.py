@@ -6,6 +6,7 @@ import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
 from berth_core.model_base import Model
@@ -45,7 +46,17 @@ class AddressPool(Model):
             <= self.default_prefix_length
             <= self.max_prefix_length
         ):
-            raise ValueError("need cidr prefix <= minPrefixLength <= defaultPrefixLength <= maxPrefixLength")
+            raise PydanticCustomError(
+                "site.pool_prefix_order",
+                "pool prefix lengths out of order",
+                {
+                    "cidr": str(self.cidr),
+                    "prefix": self.cidr.prefixlen,
+                    "min": self.min_prefix_length,
+                    "default": self.default_prefix_length,
+                    "max": self.max_prefix_length,
+                },
+            )
         return self
 
 
@@ -122,24 +133,44 @@ class SiteSpec(Model):
 
     @model_validator(mode="after")
     def _references(self) -> SiteSpec:
+        # each problem is a catalogue code located at the offending field ("at", under spec)
         zones = {z.name for z in self.zones}
-        for host in self.hosts:
+        for i, host in enumerate(self.hosts):
             if host.zone not in zones:
-                raise ValueError(f"host {host.name}: zone {host.zone} is not one of {sorted(zones)}")
+                raise _site_error(
+                    "site.host_zone_unknown",
+                    ("hosts", i, "zone"),
+                    host=host.name,
+                    zone=host.zone,
+                    zones=", ".join(sorted(zones)),
+                )
         for name, qc in self.quota_classes.items():
             if qc.parent is not None and qc.parent not in self.quota_classes:
-                raise ValueError(f"quota class {name}: parent {qc.parent} is not defined")
+                raise _site_error(
+                    "site.quota_parent_unknown", ("quotaClasses", name, "parent"), name=name, parent=qc.parent
+                )
         if self.default_quota_class not in self.quota_classes:
-            raise ValueError(f"defaultQuotaClass {self.default_quota_class} is not defined")
+            raise _site_error(
+                "site.default_quota_class_unknown",
+                ("defaultQuotaClass",),
+                name=self.default_quota_class,
+                classes=", ".join(sorted(self.quota_classes)),
+            )
         pools = [p.cidr for p in self.address_pools]
         for i, a in enumerate(pools):
-            for b in pools[i + 1 :]:
+            for j, b in enumerate(pools[i + 1 :], start=i + 1):
                 if a.overlaps(b):
-                    raise ValueError(f"address pools {a} and {b} overlap")
-        names = [f.name for f in self.flavors]
-        if len(names) != len(set(names)):
-            raise ValueError("flavor names must be unique")
+                    raise _site_error("site.pools_overlap", ("addressPools", j, "cidr"), a=str(a), b=str(b))
+        seen: set[str] = set()
+        for i, flavor in enumerate(self.flavors):
+            if flavor.name in seen:
+                raise _site_error("site.flavor_duplicate", ("flavors", i, "name"), name=flavor.name)
+            seen.add(flavor.name)
         return self
+
+
+def _site_error(code: str, at: tuple[str | int, ...], **params: object) -> PydanticCustomError:
+    return PydanticCustomError(code, code, {"at": at, **params})
 
 
 class Site(Model):
