@@ -239,3 +239,53 @@ def test_a_second_apply_meets_the_lock_and_changes_nothing(berth: Berth, slug: s
     code, out, _ = berth("-o", "json", "tenant", "list")
     assert slug not in {row["slug"] for row in json.loads(out)}
     assert berth("apply", "--yes")[0] == 0  # the lock died with its holder
+
+
+def test_after_pulumi_the_direct_engine_finishes_what_pulumi_cannot_write(
+    berth: Berth, slug: str, conn: Any
+) -> None:
+    """A Pulumi apply leaves a project without keystone's extra attributes and the default quota class as it
+    was: `finish_beyond_pulumi` writes exactly those, and nothing Pulumi is meant to converge."""
+    from berth_cli.commands.apply import finish_beyond_pulumi
+    from berth_cli.workflow import open_cloud, plan_site
+
+    berth.manifest(slug, 7)
+    assert berth("apply", "--yes")[0] == 0
+    try:
+        project = conn.identity.find_project(slug, domain_id="default")
+        # what identity.Project leaves: no extra attributes (the agency tag it does write stays)
+        conn.identity.patch(
+            f"/projects/{project.id}", json={"project": {"berth_display_name": None, "berth_agency": None}}
+        )
+        classes = conn.compute.get("/os-quota-class-sets/default", microversion="2.57").json()[
+            "quota_class_set"
+        ]
+        conn.compute.put(
+            "/os-quota-class-sets/default",
+            json={"quota_class_set": {"cores": classes["cores"] + 1}},
+            microversion="2.57",
+        )
+        # and something that is Pulumi's to converge, which the direct pass must leave alone
+        web = conn.network.find_security_group("web", project_id=project.id)
+        rule = next(iter(conn.network.security_group_rules(security_group_id=web.id, direction="ingress")))
+        conn.network.delete_security_group_rule(rule)
+
+        pending = {
+            (c["action"], c["key"].split("/", 1)[0])
+            for c in berth.plan_json()["changes"]
+            if c["action"] != "no-op"
+        }
+        assert pending == {("update", "project"), ("update", "quota-class"), ("create", "secgroup-rule")}
+
+        cloud = open_cloud()
+        planned = plan_site(None, offline=False, override_reason=None, cloud=cloud)
+        result = finish_beyond_pulumi(cloud, planned.site, planned.outcome.desired)
+        assert result is not None
+        left = {
+            (c["action"], c["key"].split("/", 1)[0])
+            for c in berth.plan_json()["changes"]
+            if c["action"] != "no-op"
+        }
+        assert left == {("create", "secgroup-rule")}, "extras and quota class written; the rule is Pulumi's"
+    finally:
+        assert berth("apply", "--yes")[0] == 0  # converge the rest (the rule, or all of it after a failure)

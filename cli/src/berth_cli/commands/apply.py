@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from berth_cli.workflow import Planned
     from berth_cloud import ApplyResult, Cloud
     from berth_core.plan import Plan
+    from berth_core.site import Site
     from berth_core.state import ObservedState, State
 
 
@@ -243,6 +244,30 @@ def _apply_with_pulumi(paths: list[Path] | None, reason: str | None) -> None:
         clouds_yaml=OPTIONS.state_dir / "clouds.yaml",
     )
     summaries = runner.apply_site(planned.site, planned.outcome.desired)
-    _audit(planned.outcome.plan, "ok", planned=planned, reason=reason)
     for summary in summaries:
         typer.echo(f"{summary.stack}: {summary.to_dict()}")
+    finish_beyond_pulumi(cloud, planned.site, planned.outcome.desired)
+    _audit(planned.outcome.plan, "ok", planned=planned, reason=reason)
+
+
+def finish_beyond_pulumi(cloud: Cloud, site: Site, desired: State) -> ApplyResult | None:
+    """After `pulumi up`: the direct engine writes what pulumi-openstack cannot (the default quota class,
+    keystone's extra project attributes), on a fresh observation, so both engines leave the same cloud."""
+    from dataclasses import replace
+
+    from berth_cli.workflow import observe_site
+    from berth_cloud import apply as engine_apply
+    from berth_core.plan import make_plan
+    from berth_stacks.types import beyond_pulumi
+
+    observed = observe_site(cloud, site)
+    plan = make_plan(site.name, desired, observed)
+    rest = replace(plan, changes=beyond_pulumi(plan.changes))
+    if not rest.has_changes:
+        return None
+    with _progress() as on_event:
+        result = engine_apply(cloud, rest, desired, observed, progress=on_event)
+    typer.echo(
+        f"Direct engine, beyond Pulumi: {len(rest.changes)} change(s) ({result.requests} API requests)."
+    )
+    return result
