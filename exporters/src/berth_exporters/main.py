@@ -6,7 +6,6 @@ berth-exporter --site aio [--listen 127.0.0.1:9180] [--interval 60] [--clouds-ya
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -80,16 +79,18 @@ def run(args: argparse.Namespace) -> int:
         endpoint_overrides=overrides,
     )
     refresher, _cloud = build(config)
+    # SIGTERM and SIGINT are a clean stop from the moment /metrics can answer (a supervisor, or a test, may
+    # stop the exporter as soon as it sees it serve); before that, Ctrl-C interrupts the start-up (exit 130)
+    done = threading.Event()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: done.set())
     server = serve(refresher, config.listen)
     refresher.start()
     print(
         f"berth exporter: serving http://{config.listen}/metrics (refresh every {config.interval:g}s)",
         flush=True,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        done.wait()
+    done.wait()
     refresher.stop()
     server.shutdown()
     return 0

@@ -75,13 +75,14 @@ def serve(
         refresher.refresh_once()
         typer.echo(refresher.exposition()[0].decode(), nl=False)
         return
+    # before the first answer: whoever sees /metrics answer may stop it at once, and must get a clean stop
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
     server = serve(refresher, listen)
     refresher.start()
     typer.echo(
         f"berth exporter for site {OPTIONS.site}: http://{listen}/metrics (refresh every {interval:g}s); Ctrl-C stops"
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
     try:
         stopped.wait()  # Ctrl-C raises KeyboardInterrupt here: the error boundary says "Interrupted."
     finally:
