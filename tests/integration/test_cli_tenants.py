@@ -113,6 +113,15 @@ def _changes(plan: dict[str, Any], tenant: str) -> list[tuple[str, str]]:
     )
 
 
+def _kinds_pending(berth: Berth) -> set[tuple[str, str]]:
+    """(action, kind) of every change a live plan of the site still holds, platform included."""
+    return {
+        (c["action"], c["key"].split("/", 1)[0])
+        for c in berth.plan_json()["changes"]
+        if c["action"] != "no-op"
+    }
+
+
 def test_apply_replan_change_and_destroy(berth: Berth, slug: str) -> None:
     berth.manifest(slug, 1)
     code, _, err = berth("plan", "--detailed-exitcode")
@@ -270,22 +279,17 @@ def test_after_pulumi_the_direct_engine_finishes_what_pulumi_cannot_write(
         rule = next(iter(conn.network.security_group_rules(security_group_id=web.id, direction="ingress")))
         conn.network.delete_security_group_rule(rule)
 
-        pending = {
-            (c["action"], c["key"].split("/", 1)[0])
-            for c in berth.plan_json()["changes"]
-            if c["action"] != "no-op"
+        assert _kinds_pending(berth) == {
+            ("update", "project"),
+            ("update", "quota-class"),
+            ("create", "secgroup-rule"),
         }
-        assert pending == {("update", "project"), ("update", "quota-class"), ("create", "secgroup-rule")}
 
         cloud = open_cloud()
         planned = plan_site(None, offline=False, override_reason=None, cloud=cloud)
         result = finish_beyond_pulumi(cloud, planned.site, planned.outcome.desired)
         assert result is not None
-        left = {
-            (c["action"], c["key"].split("/", 1)[0])
-            for c in berth.plan_json()["changes"]
-            if c["action"] != "no-op"
-        }
+        left = _kinds_pending(berth)
         assert left == {("create", "secgroup-rule")}, "extras and quota class written; the rule is Pulumi's"
     finally:
         assert berth("apply", "--yes")[0] == 0  # converge the rest (the rule, or all of it after a failure)
