@@ -71,6 +71,14 @@ def add_tags(ctx: ApplyContext, proxy: Any, collection: str, ref: str, *, tags: 
         ctx.call(proxy, "PUT", f"/{collection}/{ref}/tags/{tag}", what=f"{what} (tag {tag})")
 
 
+def remove_tags(ctx: ApplyContext, proxy: Any, collection: str, ref: str, *, tags: Any, what: str) -> None:
+    """Remove tags one by one (DELETE .../tags/<tag>); one already gone is fine."""
+    for tag in tags or ():
+        ctx.call(
+            proxy, "DELETE", f"/{collection}/{ref}/tags/{tag}", ok=(204, 404), what=f"{what} (tag {tag})"
+        )
+
+
 def missing_tags(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     have = set((before or {}).get("tags") or ())
     return [t for t in after.get("tags") or () if t not in have]

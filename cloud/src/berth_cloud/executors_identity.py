@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from berth_cloud.context import ApplyContext, missing_tags, stale_tags
+from berth_cloud.context import ApplyContext, add_tags, missing_tags, remove_tags, stale_tags
 from berth_cloud.mapping import AGENCY_ATTR, DISPLAY_NAME_ATTR
 from berth_core.diff import Change
 from berth_core.errors import OpenStackError
@@ -59,16 +59,9 @@ def project_update(ctx: ApplyContext, change: Change, ref: str) -> None:
         json={"project": _project_body(after)},
         what=change.key,
     )
-    for tag in missing_tags(change.before, after):
-        ctx.call(ctx.conn.identity, "PUT", f"/projects/{ref}/tags/{tag}", what=f"{change.key} (tag {tag})")
-    for tag in stale_tags(change.before, after):
-        ctx.call(
-            ctx.conn.identity,
-            "DELETE",
-            f"/projects/{ref}/tags/{tag}",
-            ok=(204, 404),
-            what=f"{change.key} (tag {tag})",
-        )
+    identity = ctx.conn.identity  # keystone's project tags take the same per-tag calls as neutron's
+    add_tags(ctx, identity, "projects", ref, tags=missing_tags(change.before, after), what=change.key)
+    remove_tags(ctx, identity, "projects", ref, tags=stale_tags(change.before, after), what=change.key)
 
 
 def project_delete(ctx: ApplyContext, change: Change, ref: str) -> None:

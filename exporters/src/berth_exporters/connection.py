@@ -35,9 +35,10 @@ class Reader:
     def requests_made(self) -> int:
         return self._earlier_requests + self.cloud.counter.total
 
-    def _renew(self, failed: Cloud, attempt: int) -> None:
-        """After a 401: first log in again; if that is refused too, the credentials changed: reload them."""
-        if attempt == 1 or self.reconnect is None:
+    def _renew(self, failed: Cloud, *, reload: bool) -> None:
+        """After a 401: log in again with a fresh token; with `reload` (that was refused too: the credentials
+        changed), log in anew from clouds.yaml read again."""
+        if not reload or self.reconnect is None:
             failed.conn.session.invalidate()
             return
         with self._swap:  # collectors run side by side: one reload for all of them
@@ -47,10 +48,10 @@ class Reader:
                 self.cloud = fresh
 
     def get(self, service: str, path: str, *, microversion: str | None = None, params: Any = None) -> Any:
-        base = self.overrides.get(service)
-        url = urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base and "://" not in path else path
         import keystoneauth1.exceptions as ks_exc
 
+        base = self.overrides.get(service)
+        url = urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base and "://" not in path else path
         for attempt in (1, 2, 3):
             cloud = self.cloud
             proxy = getattr(cloud.conn, service)
@@ -70,11 +71,11 @@ class Reader:
             except ApiError as error:
                 if error.status != 401 or attempt == 3:
                     raise
-                self._renew(cloud, attempt)
+                self._renew(cloud, reload=attempt > 1)
             except ks_exc.Unauthorized:  # the login itself was refused (keystoneauth re-authenticating)
                 if attempt == 3 or self.reconnect is None:
                     raise
-                self._renew(cloud, 2)
+                self._renew(cloud, reload=True)
         raise AssertionError("unreachable")
 
     def paged(
