@@ -102,8 +102,18 @@ def _clouds_in(path: Path) -> list[str]:
     return sorted(clouds) if isinstance(clouds, dict) else []
 
 
+def file_read(clouds_yaml: Path | None) -> Path | None:
+    """The clouds.yaml openstacksdk will really read: OS_CLIENT_CONFIG_FILE, when it names a file, comes
+    before the one berth passes (openstacksdk prepends it), so names and hints must come from it."""
+    override = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    if override and Path(override).is_file():
+        return Path(override)
+    return clouds_yaml
+
+
 def choose_cloud(cloud: str | None, clouds_yaml: Path | None) -> tuple[str, Path | None]:
     """Which cloud and clouds.yaml: explicit name, else OS_CLOUD, else the file's `*-admin` (or first) cloud."""
+    clouds_yaml = file_read(clouds_yaml)
     if clouds_yaml is not None and not clouds_yaml.is_file():
         clouds_yaml = (
             None  # fall back to openstacksdk's own search path (~/.config/openstack, /etc/openstack)
@@ -139,6 +149,7 @@ def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     try:
         config = openstack.config.OpenStackConfig(config_files=[str(path)] if path else None)
         region = config.get_one(cloud=name)
+        where = str(config.config_filename or where)
     except (os_exc.ConfigException, ks_exc.ClientException) as bad:
         raise OpenStackError(
             f"cloud {name!r} is not usable from {where}: {type(bad).__name__}",
