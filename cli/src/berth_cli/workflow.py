@@ -8,7 +8,7 @@ very same scope to tell whether the plan went stale.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,7 +168,11 @@ def plan_site(
         override_reason=override_reason,
         include_platform=not offline,
     )
-    return Planned(site, loaded, plan_tenants(inputs), observed, offline)
+    outcome = plan_tenants(inputs)
+    if paths:  # recorded in the plan, so a stale plan's hint re-makes this very plan
+        recorded = tuple(str(shown(p)) for p in paths)
+        outcome = replace(outcome, plan=replace(outcome.plan, manifests=recorded))
+    return Planned(site, loaded, outcome, observed, offline)
 
 
 def refuse_over_capacity(planned: Planned) -> None:
@@ -198,6 +202,7 @@ def refuse_over_capacity(planned: Planned) -> None:
 
 
 def override_reason(allow_overbooking: bool, reason: str | None) -> str | None:
+    """`berth plan`: the reason an overbooking is accepted; --reason means nothing there without it."""
     from berth_core.errors import UsageError
 
     if allow_overbooking != bool(reason and reason.strip()):
@@ -205,3 +210,16 @@ def override_reason(allow_overbooking: bool, reason: str | None) -> str | None:
             "--allow-overbooking and --reason go together (the reason is recorded in the audit log)"
         )
     return reason.strip() if allow_overbooking and reason else None
+
+
+def apply_reasons(allow_overbooking: bool, reason: str | None) -> tuple[str | None, str | None]:
+    """`berth apply`: (the audit log's reason, the overbooking's reason). --reason alone is the reason for
+    any apply; --allow-overbooking needs one, and then the same text is the overbooking's reason."""
+    from berth_core.errors import UsageError
+
+    text = reason.strip() if reason is not None else None
+    if reason is not None and not text:
+        raise UsageError("--reason must not be blank (it is recorded in the audit log)")
+    if allow_overbooking and not text:
+        raise UsageError("--allow-overbooking needs --reason TEXT (it is recorded in the audit log)")
+    return text, text if allow_overbooking else None

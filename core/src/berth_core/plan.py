@@ -3,7 +3,8 @@
 A saved plan also records the sha256 of the observed state it was computed from, so `berth apply
 plan.json` can refuse a plan whose cloud has changed since (stale), like `terraform apply planfile`.
 It carries what apply needs beyond the changes: the IPAM ledger to persist and the admission summary
-(with any override reason) for the audit log. `simulate` applies a plan to an observed state without a
+(with any override reason) for the audit log, and the manifest paths it was planned from (so a stale
+plan's hint re-makes that very plan). `simulate` applies a plan to an observed state without a
 cloud; property tests use it to prove that applying a plan yields the desired state.
 """
 
@@ -31,9 +32,10 @@ class Plan:
         default_factory=dict
     )  # "<slug>/<network>" -> CIDR, the ledger after apply
     admission: Mapping[str, Json] | None = None  # AdmissionReport.to_dict()
+    manifests: tuple[str, ...] = ()  # the paths `berth plan` was given (none: the site's manifests/)
 
     def content(self) -> dict[str, Json]:
-        return {
+        content: dict[str, Json] = {
             "formatVersion": FORMAT_VERSION,
             "site": self.site,
             "tenants": list(self.tenants),
@@ -42,6 +44,9 @@ class Plan:
             "admission": None if self.admission is None else dict(self.admission),
             "changes": [c.to_dict() for c in self.changes],
         }
+        if self.manifests:  # absent when none were given, so plans saved before the field keep their sha
+            content["manifests"] = list(self.manifests)
+        return content
 
     @property
     def sha256(self) -> str:
@@ -80,6 +85,7 @@ class Plan:
                 observed_sha256=str(data["observedSha256"]),
                 ipam=dict(data.get("ipam") or {}),
                 admission=data.get("admission"),
+                manifests=tuple(str(m) for m in data.get("manifests") or ()),
             )
         except UsageError:
             raise

@@ -39,15 +39,25 @@ def apply(
     engine: Annotated[str, typer.Option("--engine", help="auto, pulumi or direct.")] = "auto",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     allow_overbooking: Annotated[
-        bool, typer.Option("--allow-overbooking", help="Accept quota past capacity (needs --reason).")
+        bool,
+        typer.Option(
+            "--allow-overbooking",
+            help="Accept quota past capacity (needs --reason; not with a saved plan: plan with it).",
+        ),
     ] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded in the audit log.")] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Why this apply is made; recorded in the audit log (required with --allow-overbooking).",
+        ),
+    ] = None,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another apply's lock.")] = 30.0,
 ) -> None:
     """Apply the plan: platform first, then every tenant, idempotent; nothing else is ever deleted."""
     from berth_cli.state.engine_record import check_and_record
     from berth_cli.state.lock import site_lock
-    from berth_cli.workflow import override_reason
+    from berth_cli.workflow import apply_reasons
     from berth_core.errors import UsageError
     from berth_stacks.engine import choose_engine
 
@@ -55,21 +65,26 @@ def apply(
         raise UsageError(f"--engine must be auto, pulumi or direct, not {engine!r}")
     chosen, why = choose_engine(engine)  # type: ignore[arg-type]
     print(why, file=sys.stderr)
-    reason_given = override_reason(allow_overbooking, reason)
-    if plan_file is not None and (paths or reason_given):
+    audit_reason, overbooking = apply_reasons(allow_overbooking, reason)
+    if plan_file is not None and (paths or allow_overbooking):
         raise UsageError(
             "a saved plan is applied as it is: --manifests and --allow-overbooking belong to `berth plan`"
         )
     with site_lock(OPTIONS.state_dir, f"berth apply --site {OPTIONS.site}", wait_seconds=wait):
         check_and_record(OPTIONS.state_dir, chosen, OPTIONS.site)
         if chosen == "pulumi":
-            _apply_with_pulumi(paths, reason_given)
+            _apply_with_pulumi(paths, audit_reason, overbooking)
             return
-        run_direct(plan_file, paths, reason_given, assume_yes=yes)
+        run_direct(plan_file, paths, audit_reason, assume_yes=yes, overbooking=overbooking)
 
 
 def run_direct(
-    plan_file: Path | None, paths: list[Path] | None, reason: str | None, *, assume_yes: bool
+    plan_file: Path | None,
+    paths: list[Path] | None,
+    reason: str | None,
+    *,
+    assume_yes: bool,
+    overbooking: str | None = None,
 ) -> None:
     """The direct engine's apply (the caller holds the site lock)."""
     from berth_cli.workflow import load_site_only, observe_site, open_cloud, plan_site, refuse_over_capacity
@@ -78,7 +93,7 @@ def run_direct(
 
     cloud = open_cloud()
     if plan_file is None:
-        planned = plan_site(paths, offline=False, override_reason=reason, cloud=cloud)
+        planned = plan_site(paths, offline=False, override_reason=overbooking, cloud=cloud)
         try:
             refuse_over_capacity(planned)
         except CapacityRefused:
@@ -150,8 +165,21 @@ def _refuse_stale(plan: Plan, observed: ObservedState, plan_file: Path) -> None:
     if observed.sha256() != plan.observed_sha256:
         raise StaleOrLocked(
             f"{plan_file} is stale: the cloud has changed since it was planned",
-            hint=f"make a fresh plan: berth plan --site {OPTIONS.site} --out {plan_file}",
+            hint=f"make a fresh plan: {replan_command(plan, plan_file)}",
         )
+
+
+def replan_command(plan: Plan, plan_file: Path) -> str:
+    """The `berth plan` line that re-makes `plan` (its manifests, its accepted overbooking) into plan_file."""
+    import shlex
+
+    words = ["berth", "plan", "--site", plan.site, "--out", str(plan_file)]
+    accepted = (plan.admission or {}).get("overrideReason")
+    if accepted:
+        words += ["--allow-overbooking", "--reason", str(accepted)]
+    if any(path.startswith("-") for path in plan.manifests):
+        words.append("--")  # a path is never read as an option
+    return shlex.join([*words, *plan.manifests])
 
 
 def _show_and_confirm(plan: Plan, planned: Planned, *, assume_yes: bool) -> None:
@@ -228,13 +256,13 @@ def _audit(plan: Plan, result_word: str, *, planned: Planned | None, reason: str
     )
 
 
-def _apply_with_pulumi(paths: list[Path] | None, reason: str | None) -> None:
+def _apply_with_pulumi(paths: list[Path] | None, reason: str | None, overbooking: str | None) -> None:
     """The Pulumi engine: one stack per tenant plus the platform (berth_stacks), admitted by berth first."""
     from berth_cli.workflow import open_cloud, plan_site, refuse_over_capacity
     from berth_stacks.runner import PulumiRunner
 
     cloud = open_cloud()
-    planned = plan_site(paths, offline=False, override_reason=reason, cloud=cloud)
+    planned = plan_site(paths, offline=False, override_reason=overbooking, cloud=cloud)
     refuse_over_capacity(planned)
     runner = PulumiRunner(
         OPTIONS.site,
