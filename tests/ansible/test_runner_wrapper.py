@@ -96,3 +96,50 @@ def test_failure_names_host_task_and_message_with_exit_code_6(tmp_path: Path) ->
 def test_timeout_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(AnsibleFailed, match="timed out after 3 s"):
         run(tmp_path, slow=True, timeout=3)
+
+
+def test_runs_with_the_virtualenv_off_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service manager or a /usr/local/bin symlink runs berth without the venv's bin on PATH: berth finds
+    ansible-playbook beside its own interpreter (issue 15, item 10)."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    result, progress = run(tmp_path)
+    assert result.status == "successful"  # type: ignore[attr-defined]
+    assert progress.tally.changed == 1
+
+
+def test_the_cli_deploys_with_the_virtualenv_off_path(tmp_path: Path) -> None:
+    """`.venv/bin/berth cloud deploy --check` with PATH=/usr/bin:/bin, on a probe site of its own (a harmless
+    playbook on localhost in a berth root of its own: the devcloud is never touched)."""
+    import os
+    import subprocess
+    import sys
+
+    berth = Path(sys.executable).parent / "berth"
+    if not berth.is_file():
+        pytest.skip(f"no console script beside {sys.executable}")
+    root = tmp_path / "root"
+    playbooks, inventory = setup(tmp_path)
+    (root / "inventory" / "probe").mkdir(parents=True)
+    (root / "inventory" / "probe" / "hosts.yml").write_text(inventory.read_text())
+    (root / "playbooks").mkdir()
+    (root / "playbooks" / "ansible.cfg").write_text((playbooks / "ansible.cfg").read_text())
+    (root / "playbooks" / "site.yml").write_text(
+        PLAYBOOK.replace("when: breaking | bool", "when: false").replace("when: slow | bool", "when: false")
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/root"),
+        "BERTH_ROOT": str(root),
+        "BERTH_STATE_DIR": str(tmp_path / "state"),
+        "LANG": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [str(berth), "cloud", "deploy", "--site", "probe", "--skip-preflight", "--check"],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "command was not found" not in done.stderr

@@ -1,8 +1,9 @@
 """Pure argument building for one ansible-runner invocation: which playbook, inventory, limit, tags,
-check mode and extra vars. No I/O here, so every combination is unit-tested."""
+check mode, extra vars and the PATH it runs under. No I/O here, so every combination is unit-tested."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +79,19 @@ def cmdline_for(run: PlaybookRun) -> str:
     return " ".join(flags)
 
 
-def runner_kwargs(run: PlaybookRun, private_data_dir: Path, artifact_dir: Path, ident: str) -> dict[str, Any]:
-    """Keyword arguments for `ansible_runner.run` (without the callbacks)."""
+def search_path(tools_dir: Path | None, inherited: str) -> str:
+    """PATH for ansible-playbook: the directory of berth's own Ansible first (ansible-runner looks the
+    command up in this PATH, and ansible-playbook finds its sibling tools there), then the caller's."""
+    entries = [e for e in inherited.split(os.pathsep) if e]
+    if tools_dir is None:
+        return os.pathsep.join(entries)
+    return os.pathsep.join([str(tools_dir), *(e for e in entries if e != str(tools_dir))])
+
+
+def runner_kwargs(
+    run: PlaybookRun, private_data_dir: Path, artifact_dir: Path, ident: str, *, path: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for `ansible_runner.run` (without the callbacks); `path` is the PATH to run under."""
     playbook = run.playbooks_dir / run.playbook
     kwargs: dict[str, Any] = {
         "private_data_dir": str(private_data_dir),
@@ -99,6 +111,8 @@ def runner_kwargs(run: PlaybookRun, private_data_dir: Path, artifact_dir: Path, 
         "timeout": run.timeout_s,
         "quiet": True,
     }
+    if path is not None:
+        kwargs["envvars"]["PATH"] = path
     if run.limit:
         kwargs["limit"] = run.limit
     if run.tags:

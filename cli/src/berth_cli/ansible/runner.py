@@ -3,8 +3,11 @@ site's state directory, events streamed to a handler, failures raised as Ansible
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from berth_cli.ansible.args import PlaybookRun, runner_kwargs
+from berth_cli.ansible.args import PlaybookRun, runner_kwargs, search_path
 from berth_cli.ansible.events import RunTally
 from berth_core.errors import AnsibleFailed
 
@@ -31,6 +34,19 @@ def new_ident(playbook: str) -> str:
     return f"{stamp}-{Path(playbook).stem}-{secrets.token_hex(3)}"
 
 
+def ansible_tools_dir() -> Path | None:
+    """Where the Ansible installed with berth keeps ansible-playbook: beside berth's own interpreter.
+
+    A virtualenv's `bin` is not on PATH when berth runs as `.venv/bin/berth` (a service manager, a symlink
+    in /usr/local/bin), and ansible-runner looks ansible-playbook up in PATH. None: not installed there.
+    """
+    candidates = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    for folder in candidates:
+        if folder and os.access(Path(folder) / "ansible-playbook", os.X_OK):
+            return Path(folder)
+    return None
+
+
 def run_playbook(
     run: PlaybookRun,
     artifacts_root: Path,
@@ -47,7 +63,13 @@ def run_playbook(
     started = time.monotonic()
     try:
         result = ansible_runner.run(
-            **runner_kwargs(run, private, artifacts_root, ident),
+            **runner_kwargs(
+                run,
+                private,
+                artifacts_root,
+                ident,
+                path=search_path(ansible_tools_dir(), os.environ.get("PATH", "")),
+            ),
             event_handler=event_handler,
         )
     finally:
