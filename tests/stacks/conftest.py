@@ -13,6 +13,7 @@ from pulumi.runtime import settings
 
 from berth_core.loader import load_manifests, load_site
 from berth_core.planning import PlanInputs, plan_tenants
+from berth_core.platform import PLATFORM_TENANT
 from berth_core.state import DesiredState
 from tests.stacks.mocks import OpenStackMocks, RecordingMonitor
 
@@ -30,14 +31,16 @@ with warnings.catch_warnings():
 
 @pytest.fixture(scope="session")
 def example_desired() -> DesiredState:
-    """The desired state of every example manifest on the aio site, made as the offline planner makes it."""
-    outcome = plan_tenants(PlanInputs(load_site(AIO), load_manifests([MANIFESTS])))
-    return outcome.desired
+    """The desired state of every example manifest on the aio site exactly as `berth apply` hands it to an
+    engine: the platform included (a plan made without it once hid a `tenant-platform` stack)."""
+    inputs = PlanInputs(load_site(AIO), load_manifests([MANIFESTS]), include_platform=True)
+    return plan_tenants(inputs).desired
 
 
 @pytest.fixture(scope="session")
 def example_slugs(example_desired: DesiredState) -> tuple[str, ...]:
-    return example_desired.tenants
+    """The agency tenants (without the platform)."""
+    return tuple(slug for slug in example_desired.tenants if slug != PLATFORM_TENANT)
 
 
 @pytest.fixture

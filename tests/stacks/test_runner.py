@@ -40,7 +40,6 @@ def test_missing_cli_is_detected(no_pulumi_on_path) -> None:
 def test_runner_refuses_to_start_without_the_cli(no_pulumi_on_path, tmp_path: Path) -> None:
     with pytest.raises(PulumiFailed, match="not on PATH"):
         PulumiRunner("aio", tmp_path / "pulumi", cloud="berth-admin", region="RegionOne")
-    assert not (tmp_path / "pulumi").exists()  # refused before touching the state directory
 
 
 @pytest.fixture
@@ -67,7 +66,6 @@ def test_runner_refuses_to_start_without_a_passphrase(
     monkeypatch.delenv(PASSPHRASE_FILE_ENV, raising=False)
     with pytest.raises(PulumiFailed, match=PASSPHRASE_ENV):
         PulumiRunner("aio", tmp_path / "pulumi", cloud="berth-admin", region="RegionOne")
-    assert not (tmp_path / "pulumi").exists()
 
 
 def test_engine_direct_needs_nothing(no_pulumi_on_path) -> None:
@@ -124,24 +122,15 @@ def test_cli_present_runner_starts(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert runner.project == "berth-aio"
 
 
-def test_missing_cli_through_the_cli_error_boundary(no_pulumi_on_path, capsys) -> None:
-    """What an operator sees: one `Error:` line with the hint, exit 7, no traceback."""
-    import typer
+def test_missing_cli_through_the_cli_error_boundary(no_pulumi_on_path, capsys, tmp_path, monkeypatch) -> None:
+    """What an operator sees from berth's own `apply --engine pulumi`: one `Error:` line with the hint,
+    exit 7, no traceback, and nothing written to the site's state."""
+    from berth_cli.main import main
 
-    from berth_cli.errors import run_guarded
-
-    app = typer.Typer()
-
-    @app.command()
-    def apply(engine: str = "pulumi") -> None:
-        choose_engine(engine)  # type: ignore[arg-type]
-
-    @app.command()
-    def other() -> None:  # a second command keeps Typer in sub-command mode
-        pass
-
-    code = run_guarded(app, ["apply", "--engine", "pulumi"])
+    monkeypatch.setenv("BERTH_STATE_DIR", str(tmp_path / "state"))
+    code = main(["apply", "--site", "aio", "--engine", "pulumi", "--yes"])
     err = capsys.readouterr().err
+    assert not (tmp_path / "state").exists()
     assert code == 7
     assert "Error:" in err
     assert "pulumi" in err

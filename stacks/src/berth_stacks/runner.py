@@ -20,7 +20,7 @@ from berth_core.errors import PulumiFailed
 from berth_core.site import Site
 from berth_core.state import DesiredState
 from berth_stacks.engine import require_passphrase, require_pulumi_cli
-from berth_stacks.programs import StackTarget, platform_target, tenant_targets
+from berth_stacks.programs import StackTarget, site_targets
 
 _STDERR_LINES = 12  # enough of Pulumi's own words to act on, not a wall of text
 
@@ -153,4 +153,4 @@ class PulumiRunner:
         """The platform stack first (tenants look its network, pool and flavors up by name), then one
         stack per tenant. Stops at the first failure, which names its stack."""
         run = self.preview if preview else self.up
-        return [run(target) for target in [platform_target(site), *tenant_targets(desired)]]
+        return [run(target) for target in site_targets(site, desired)]
