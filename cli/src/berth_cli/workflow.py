@@ -7,7 +7,7 @@ very same scope to tell whether the plan went stale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,11 +123,13 @@ def open_cloud() -> Cloud:
     return connect(OPTIONS.cloud, OPTIONS.state_dir / "clouds.yaml")
 
 
-def observe_site(cloud: Cloud, site: Site) -> ObservedState:
-    """Every berth-managed tenant of the site, and the platform: the scope plans are made and checked in."""
+def observe_site(cloud: Cloud, site: Site, planned: Iterable[str] = ()) -> ObservedState:
+    """Every berth-managed tenant of the site, the platform, and the projects named like the `planned`
+    tenants even when not berth's: the scope plans are made and checked in (a project made underneath
+    under a planned name makes a saved plan stale)."""
     from berth_cloud import observe
 
-    return observe(cloud, site, None, with_platform=True)
+    return observe(cloud, site, None, with_platform=True, also=planned)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def plan_site(
     else:
         from berth_cloud import live_capacity, pool_allocations
 
-        observed = observe_site(cloud, site)
+        observed = observe_site(cloud, site, [loaded_one.manifest.slug for loaded_one in loaded])
         snapshot = live_capacity(cloud, site)
         # what Neutron's pools really hold wins over the ledger, so a plan never proposes a taken CIDR
         ledger = Ledger({**ledger.entries, **pool_allocations(cloud, site)})
@@ -169,10 +171,73 @@ def plan_site(
         include_platform=not offline,
     )
     outcome = plan_tenants(inputs)
+    if cloud is not None and not offline:
+        refuse_unmet_references(
+            cloud, outcome, observed=observed, site=site, loaded=loaded, locate_site=locate_site
+        )
     if paths:  # recorded in the plan, so a stale plan's hint re-makes this very plan
         recorded = tuple(str(shown(p)) for p in paths)
         outcome = replace(outcome, plan=replace(outcome.plan, manifests=recorded))
     return Planned(site, loaded, outcome, observed, offline)
+
+
+def refuse_unmet_references(
+    cloud: Cloud,
+    outcome: PlanOutcome,
+    *,
+    observed: ObservedState,
+    site: Site,
+    loaded: list[LoadedManifest],
+    locate_site: Locate,
+) -> None:
+    """Exit 3, located at the manifests' fields, when the plan names what the cloud lacks (users, roles,
+    flavors, an unmanaged project under a planned name...): the same check apply makes before writing."""
+    from berth_cloud import pending_changes
+    from berth_cloud.references import SITE, UnmetReferences, unmet_references
+
+    plan = outcome.plan
+    pending = [c for cs in pending_changes(plan, observed).values() for c in cs]
+    unmet = unmet_references(
+        cloud, plan.changes, pending, outcome.desired, observed, site_domain=site.spec.identity.domain
+    )
+    if not unmet:
+        return
+    by_slug = {one.manifest.slug: one for one in loaded}
+    lines = []
+    for missing in unmet:
+        source = by_slug.get(missing.tenant)
+        if missing.tenant == SITE:
+            location = locate_site(_site_field(missing.field, missing.item, site))
+        elif source is not None:
+            location = source.locate(_manifest_field(missing.field, missing.item, source))
+        else:
+            lines.append(f"{missing.tenant}: {missing.field}: {missing.message}")
+            continue
+        lines.append(f"{location.prefix()}: {missing.message}")
+    raise UnmetReferences(unmet, lines)
+
+
+def _site_field(field: str, item: str, site: Site) -> str:
+    if field == "spec.identity":  # a role: the member's or the reader's
+        return (
+            "spec.identity.memberRole"
+            if item == site.spec.identity.member_role
+            else "spec.identity.readerRole"
+        )
+    return field
+
+
+def _manifest_field(field: str, item: str, source: LoadedManifest) -> str:
+    """The field with its list index: `spec.members[2].user` for member "user:x"."""
+    spec = source.manifest.spec
+    if field == "spec.members":
+        for index, member in enumerate(spec.members):
+            kind, name = member.principal
+            if f"{kind}:{name}" == item:
+                return f"spec.members[{index}].{kind}"
+    if field == "spec.flavors" and item in spec.flavors:
+        return f"spec.flavors[{list(spec.flavors).index(item)}]"
+    return field
 
 
 def refuse_over_capacity(planned: Planned) -> None:

@@ -6,7 +6,8 @@ on the project, runs `project_cleanup(dry_run=True)` through a connection scoped
 own resources, and only then disables the project. `purge_tenant` removes the agency's role
 assignments first (so no agency user can act), re-enables the project for the operator alone, runs
 the cleanup for real, deletes what berth still owns there, writes the site's default quota class,
-removes berth's tags and the operator's role, and leaves the project disabled (or deletes it).
+removes berth's tags and the operator's role, and leaves the project disabled, or deletes it and then
+sweeps what the cleanup leaves by project id (the `default` security group, quota rows).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from berth_cloud.context import ApplyContext
 from berth_cloud.engine import ProgressCallback, apply
 from berth_cloud.executors_identity import write_quota
 from berth_cloud.http import call
+from berth_cloud.mapping import ROUTER_INTERFACE_OWNERS
 from berth_cloud.observe import observe
 from berth_core.errors import OpenStackError
 from berth_core.manifest import QuotaRequest
@@ -183,7 +185,80 @@ def purge_tenant(
     if delete_project:
         call(cloud.conn.identity, "DELETE", f"/projects/{pid}", ok=(204, 404), what=f"project/{slug}")
         result.project_deleted = True
+        # after keystone: nothing can make neutron re-create the project's default group any more
+        result.cleaned += sweep_project(cloud, pid, slug)
     return result
+
+
+# Neutron collections a project can own, in an order that deletes users before what they use (ports
+# before networks, a group's rules with the group). Router interfaces were detached before the cleanup.
+NEUTRON_OWNED: tuple[tuple[str, str], ...] = (
+    ("/floatingips", "floatingips"),
+    ("/ports", "ports"),
+    ("/routers", "routers"),
+    ("/subnets", "subnets"),
+    ("/networks", "networks"),
+    ("/security-groups", "security_groups"),
+    ("/subnetpools", "subnetpools"),
+    ("/address-scopes", "address_scopes"),
+    ("/rbac-policies", "rbac_policies"),
+)
+# Per-project quota rows: DELETE reverts the project to the defaults and removes the row.
+QUOTA_ROWS: tuple[tuple[str, str], ...] = (
+    ("network", "/quotas/{pid}"),
+    ("compute", "/os-quota-sets/{pid}"),
+    ("block_storage", "/os-quota-sets/{pid}"),
+)
+
+
+# Listing security groups (or rules) filtered by a project id makes neutron create that project's
+# `default` group, deleted project or not: those two are listed whole and filtered here.
+UNFILTERED = frozenset({"/security-groups", "/security-group-rules"})
+
+
+def _owned(cloud: Cloud, project_id: str) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for path, field_name in NEUTRON_OWNED:
+        params = {} if path in UNFILTERED else {"project_id": project_id}
+        body = call(
+            cloud.conn.network, "GET", path, params=params, what=f"list {field_name} of project {project_id}"
+        )
+        items = (body or {}).get(field_name) or ()
+        found.extend((path, dict(item)) for item in items if item.get("project_id") == project_id)
+    return found
+
+
+def leftovers(cloud: Cloud, project_id: str) -> list[tuple[str, str, str]]:
+    """(collection, id, name) of every neutron resource still owned by `project_id`."""
+    return [(path, str(item["id"]), str(item.get("name") or "")) for path, item in _owned(cloud, project_id)]
+
+
+def sweep_project(cloud: Cloud, project_id: str, slug: str) -> int:
+    """Delete what the project cleanup leaves of a deleted project (its `default` security group above
+    all: openstacksdk never deletes it) and its quota rows; the number of resources deleted."""
+    network = cloud.conn.network
+    swept = 0
+    for path, item in _owned(cloud, project_id):
+        rid, label = str(item["id"]), f"project/{slug}: {path.strip('/')} {item.get('name') or item['id']}"
+        if path == "/ports" and str(item.get("device_owner", "")) in ROUTER_INTERFACE_OWNERS:
+            # neutron refuses to delete an interface port directly: detach it from its router
+            url = f"/routers/{item['device_id']}/remove_router_interface"
+            call(network, "PUT", url, json={"port_id": rid}, ok=(200, 404), what=label)
+        else:
+            if path == "/routers" and item.get("external_gateway_info"):
+                no_gateway: dict[str, Any] = {"router": {"external_gateway_info": {}}}
+                call(network, "PUT", f"/routers/{rid}", json=no_gateway, what=label)
+            call(network, "DELETE", f"{path}/{rid}", ok=(204, 404), what=label)
+        swept += 1
+    for proxy, template in QUOTA_ROWS:
+        call(
+            getattr(cloud.conn, proxy),
+            "DELETE",
+            template.format(pid=project_id),
+            ok=(200, 202, 204, 404),
+            what=f"project/{slug}: {proxy} quota",
+        )
+    return swept
 
 
 def _apply_deletes(

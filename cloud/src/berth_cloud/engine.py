@@ -7,6 +7,7 @@ networks are made and tenants go side by side. Every change is re-checked agains
 re-applying an applied plan changes nothing and an interrupted apply converges on a re-run: a create
 whose resource already exists becomes a no-op (or an update), a delete of something gone is skipped.
 A failing change skips only what waits for it; apply then raises ApplyFailed naming the resource key.
+Before the first write, every name the changes refer to is checked (berth_cloud.references).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from berth_cloud import executors_platform as plat
 from berth_cloud.connection import Cloud
 from berth_cloud.context import ApplyContext
 from berth_cloud.http import DEFAULT_RETRY, RetryPolicy
+from berth_cloud.references import UnmetReferences, unmet_references
 from berth_cloud.schedule import dependency_graph, dependents_of, downstream
 from berth_core.diff import Change, diff
 from berth_core.errors import BerthError, OpenStackError
@@ -297,7 +299,11 @@ def apply(
             hint="observe with with_platform=True (or 'platform' among the tenants) before planning and applying",
         )
     by_tenant = pending_changes(plan, observed)
-    total = sum(len(cs) for cs in by_tenant.values())
+    pending = [c for cs in by_tenant.values() for c in cs]
+    unmet = unmet_references(cloud, plan.changes, pending, desired, observed)
+    if unmet:  # before the first write: an input the cloud cannot satisfy never leaves a half-made tenant
+        raise UnmetReferences(unmet)
+    total = len(pending)
     ctx = ApplyContext(cloud, desired, observed, retry)
     runner = _Runner(ctx, total, progress)
     with cloud.counter.measure() as tally:

@@ -86,18 +86,26 @@ def observe(
     *,
     workers: int = DEFAULT_WORKERS,
     with_platform: bool = False,
+    also: Iterable[str] = (),
 ) -> ObservedState:
     """The observed state of `tenants` (slugs; include "platform" for the platform's resources).
 
-    None means every project of the site's domain tagged berth:managed; with_platform adds the platform's
-    resources to either. A tenant whose project does not exist yet simply has no resources.
+    None means every project of the site's domain tagged berth:managed, and the projects named in `also`
+    whether berth's or not (a plan's tenants: one made underneath under a planned name is in the
+    observation, so a saved plan goes stale); with_platform adds the platform's resources to either.
+    A tenant whose project does not exist yet simply has no resources.
     """
     wanted = None if tenants is None else set(tenants)
+    named = set(also) - {PLATFORM_TENANT}
     with_platform = with_platform or (wanted is not None and PLATFORM_TENANT in wanted)
     projects = [
         p
         for p in list_projects(cloud, site)
-        if (p["name"] in wanted if wanted is not None else MANAGED_TAG in (p.get("tags") or ()))
+        if (
+            p["name"] in wanted
+            if wanted is not None
+            else MANAGED_TAG in (p.get("tags") or ()) or p["name"] in named
+        )
         and p["name"] != PLATFORM_TENANT
     ]
     ids = [str(p["id"]) for p in projects]
@@ -199,7 +207,7 @@ def observe(
                 cinder_class=platform_reads["cinder"].result(),
             )
             resources.extend(map_platform(pdocs, site))
-    slugs = set(wanted) if wanted is not None else {str(p["name"]) for p in projects}
+    slugs = set(wanted) if wanted is not None else {str(p["name"]) for p in projects} | named
     if with_platform:
         slugs.add(PLATFORM_TENANT)
     return ObservedState.of(resources, slugs)

@@ -104,8 +104,9 @@ def run_direct(
     else:
         plan = _read_plan(plan_file)
         site, _ = load_site_only()
-        observed = observe_site(cloud, site)
+        observed = observe_site(cloud, site, plan.tenants)
         _refuse_stale(plan, observed, plan_file)
+        _refuse_taken_cidrs(plan, cloud, site, plan_file)
         desired, planned = desired_from_plan(plan), None
     if not plan.has_changes:
         typer.echo("Nothing to change: the cloud already matches.")
@@ -126,10 +127,14 @@ def execute(
     from berth_cli.workflow import write_ledger
     from berth_cloud import ApplyFailed
     from berth_cloud import apply as engine_apply
+    from berth_cloud.references import UnmetReferences
 
     with _progress() as on_event:
         try:
             result = engine_apply(cloud, plan, desired, observed, progress=on_event)
+        except UnmetReferences:  # refused before the first write
+            _audit(plan, "refused", planned=planned, reason=reason)
+            raise
         except ApplyFailed as failed:
             _audit(plan, "failed", planned=planned, reason=reason, result=failed.result)
             raise
@@ -167,6 +172,33 @@ def _refuse_stale(plan: Plan, observed: ObservedState, plan_file: Path) -> None:
             f"{plan_file} is stale: the cloud has changed since it was planned",
             hint=f"make a fresh plan: {replan_command(plan, plan_file)}",
         )
+
+
+def _refuse_taken_cidrs(plan: Plan, cloud: Cloud, site: Site, plan_file: Path) -> None:
+    """Stale too: a subnet made in the site's pools since, overlapping a CIDR the plan would create."""
+    from ipaddress import IPv4Network
+
+    from berth_cloud import pool_allocations
+    from berth_core.errors import StaleOrLocked
+
+    creates = {
+        c.key: IPv4Network(str(c.after["cidr"]))
+        for c in plan.changes
+        if c.kind == "subnet" and c.after and c.after.get("cidr") and (c.action == "create" or c.replace)
+    }
+    if not creates:
+        return
+    taken = pool_allocations(cloud, site)
+    for key, cidr in sorted(creates.items()):
+        slug, name = key.split("/", 2)[1:]
+        clash = sorted(
+            f"{o}/{n}" for (o, n), net in taken.items() if net.overlaps(cidr) and (o, n) != (slug, name)
+        )
+        if clash:
+            raise StaleOrLocked(
+                f"{plan_file} is stale: {key} would take {cidr}, which {clash[0]} now overlaps",
+                hint=f"make a fresh plan: {replan_command(plan, plan_file)}",
+            )
 
 
 def replan_command(plan: Plan, plan_file: Path) -> str:
