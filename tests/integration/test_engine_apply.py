@@ -21,10 +21,11 @@ from berth_core.errors import Location
 from berth_core.ipam import Ledger
 from berth_core.loader import load_site
 from berth_core.manifest import TenantManifest
+from berth_core.ownership import MANAGED_TAG, tenant_tag
 from berth_core.plan import make_plan
 from berth_core.planning import PlanInputs, plan_tenants
 from berth_core.platform import PLATFORM_TENANT, build_platform
-from berth_core.state import MANAGED_TAG, DesiredState, tenant_tag
+from berth_core.state import DesiredState
 
 pytestmark = pytest.mark.openstack
 

@@ -22,9 +22,10 @@ from berth_cloud.mapping import (
 from berth_core.desired import rule_key
 from berth_core.diff import diff
 from berth_core.loader import load_manifests, load_site
+from berth_core.ownership import MANAGED_TAG, tenant_tag
 from berth_core.planning import PlanInputs, plan_tenants
 from berth_core.quota import to_native
-from berth_core.state import MANAGED_TAG, DesiredState, ObservedState, tenant_tag
+from berth_core.state import DesiredState, ObservedState
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = load_site(ROOT / "inventory/aio/cloud.yml")

@@ -11,9 +11,10 @@ from berth_cloud.mapping_platform import PlatformDocs, map_platform
 from berth_core.diff import diff
 from berth_core.errors import ManifestInvalid
 from berth_core.loader import load_site
+from berth_core.ownership import MANAGED_TAG, tenant_tag
 from berth_core.platform import PLATFORM_TENANT, build_platform
 from berth_core.quota import to_native
-from berth_core.state import MANAGED_TAG, ObservedState, tenant_tag
+from berth_core.state import ObservedState
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = load_site(ROOT / "inventory/aio/cloud.yml")

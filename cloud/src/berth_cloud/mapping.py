@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from berth_core.desired import rule_key
+from berth_core.ownership import agency_from_tags, owned_by
 from berth_core.quota import from_native
 from berth_core.site import Site
-from berth_core.state import MANAGED_TAG, Json, Resource, agency_from_tags, tenant_tag
+from berth_core.state import Json, Resource
 
 Doc = Mapping[str, Any]
 ROUTER_INTERFACE_OWNERS = frozenset(
@@ -35,8 +36,7 @@ def berth_tags(tags: Iterable[str] | None) -> list[str]:
 
 
 def owned(doc: Doc, slug: str) -> bool:
-    tags = set(doc.get("tags") or ())
-    return MANAGED_TAG in tags and tenant_tag(slug) in tags
+    return owned_by(doc.get("tags") or (), slug)
 
 
 def pick(candidates: list[Doc], slug: str) -> Doc:

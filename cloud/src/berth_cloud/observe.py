@@ -19,9 +19,10 @@ from berth_cloud.http import NOVA_QUOTA_MICROVERSION, call
 from berth_cloud.mapping import ROUTER_INTERFACE_OWNERS, TenantDocs, map_tenants
 from berth_cloud.mapping_platform import PlatformDocs, map_platform
 from berth_core.errors import OpenStackError
+from berth_core.ownership import project_tenant
 from berth_core.platform import PLATFORM_TENANT
 from berth_core.site import Site
-from berth_core.state import MANAGED_TAG, ObservedState
+from berth_core.state import ObservedState
 
 # Above this many projects a project_id filter would make a URL too long for uwsgi's default buffer:
 # list the type unfiltered (still one call) and keep the tenants' items client-side.
@@ -104,7 +105,7 @@ def observe(
         if (
             p["name"] in wanted
             if wanted is not None
-            else MANAGED_TAG in (p.get("tags") or ()) or p["name"] in named
+            else project_tenant(p["name"], p.get("tags") or ()) is not None or p["name"] in named
         )
         and p["name"] != PLATFORM_TENANT
     ]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from berth_core.ownership import parse_key
 from berth_core.state import KIND_RANK, Json, ObservedState, Resource, State
 
 Action = Literal["create", "update", "delete", "no-op"]
@@ -42,7 +43,7 @@ class Change:
 
     @property
     def kind(self) -> str:
-        return self.key.split("/", 1)[0]
+        return parse_key(self.key).kind
 
     def to_dict(self) -> dict[str, Json]:
         return {

@@ -18,6 +18,7 @@ from berth_core.desired import TenantInput, build_desired
 from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.ipam import Allocation, Ledger, NetworkRequest, allocate
 from berth_core.manifest import TenantManifest
+from berth_core.ownership import parse_key
 from berth_core.plan import Plan, make_plan
 from berth_core.platform import build_platform
 from berth_core.quota import Locate, ResolvedQuota, check_quota_classes, resolve_quota
@@ -146,8 +147,8 @@ def _observed_subnets(observed: ObservedState) -> dict[tuple[str, str], IPv4Netw
     out: dict[tuple[str, str], IPv4Network] = {}
     for key, res in observed.resources.items():
         if key.startswith("subnet/") and isinstance(res.attrs.get("cidr"), str):
-            _, slug, net = key.split("/", 2)
-            out[(slug, net)] = IPv4Network(res.attrs["cidr"])
+            parts = parse_key(key)
+            out[(parts.owner, parts.name)] = IPv4Network(res.attrs["cidr"])
     return out
 
 

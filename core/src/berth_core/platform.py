@@ -10,10 +10,11 @@ Keys: `external-network/<name>`, `external-subnet/<name>`, `subnet-pool/<pool>`,
 from __future__ import annotations
 
 from berth_core.manifest import QuotaRequest
+from berth_core.ownership import MANAGED_TAG, tenant_tag
 from berth_core.quota import resolve_quota
 from berth_core.quota_fields import QUOTA_FIELDS
 from berth_core.site import AddressPool, ExternalNetwork, Flavor, Site
-from berth_core.state import MANAGED_TAG, DesiredState, Json, Resource, tenant_tag
+from berth_core.state import DesiredState, Json, Resource
 
 PLATFORM_TENANT = "platform"
 PLATFORM_KINDS: tuple[str, ...] = (

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+from berth_core.ownership import parse_key
+
 Json = Any  # None | bool | int | float | str | list[Json] | dict[str, Json]; kept loose for mypy's sake
 
 # Dependency order of kinds, also used to break ties so plans read top-down.
@@ -30,23 +32,6 @@ KINDS: tuple[str, ...] = (
     "flavor-access",
 )
 KIND_RANK: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
-MANAGED_TAG = "berth:managed"
-# On the project only. Keystone keeps the agency as an extra attribute too, but Pulumi's identity.Project
-# cannot write extra attributes: the tag is what both engines write and what observe falls back to, so
-# per-agency caps hold whichever engine applied the tenant. Agency codes are tag-safe (no "," or "/").
-AGENCY_TAG_PREFIX = "berth:agency="
-
-
-def tenant_tag(slug: str) -> str:
-    return f"berth:tenant={slug}"
-
-
-def agency_tag(agency: str) -> str:
-    return f"{AGENCY_TAG_PREFIX}{agency}"
-
-
-def agency_from_tags(tags: Iterable[str]) -> str | None:
-    return next((t[len(AGENCY_TAG_PREFIX) :] for t in tags if t.startswith(AGENCY_TAG_PREFIX)), None)
 
 
 def canonical_json(value: Json) -> str:
@@ -69,7 +54,7 @@ class Resource:
 
     @property
     def kind(self) -> str:
-        return self.key.split("/", 1)[0]
+        return parse_key(self.key).kind
 
     def to_dict(self) -> dict[str, Json]:
         return {

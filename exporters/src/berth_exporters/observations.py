@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from berth_core.state import MANAGED_TAG
-
-TENANT_TAG_PREFIX = "berth:tenant="
+from berth_core.ownership import project_tenant
 
 
 class Project(TypedDict):
@@ -87,9 +85,4 @@ Observation = Mapping[str, Any]  # one of the TypedDicts above, as the refresher
 
 def tenant_slug(project: Project) -> str | None:
     """berth's tenant slug (its ownership tag), or None for a project berth does not manage."""
-    if MANAGED_TAG not in project["tags"]:
-        return None
-    for tag in project["tags"]:
-        if tag.startswith(TENANT_TAG_PREFIX):
-            return tag[len(TENANT_TAG_PREFIX) :]
-    return project["name"]
+    return project_tenant(project["name"], project["tags"])

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from berth_cloud.mapping import AGENCY_ATTR, DISPLAY_NAME_ATTR
-from berth_core.state import agency_from_tags
+from berth_core.ownership import agency_from_tags
 from berth_exporters.connection import Reader
 from berth_exporters.observations import IdentityObservation, Observation, Project
 
