@@ -13,9 +13,9 @@ from ipaddress import IPv4Network
 
 from berth_core.ipam import allocation_range, gateway
 from berth_core.manifest import NetworkSpec, SecurityGroupRule, SecurityGroupSpec, TenantManifest
+from berth_core.ownership import MANAGED_TAG, agency_tag, tenant_tag
 from berth_core.quota import ResolvedQuota
 from berth_core.site import Site
-from berth_core.ownership import MANAGED_TAG, agency_tag, tenant_tag
 from berth_core.state import DesiredState, Json, Resource, sha256_of
 
 
