@@ -26,6 +26,7 @@ from berth_cloud.context import ApplyContext
 from berth_cloud.http import DEFAULT_RETRY, RetryPolicy
 from berth_cloud.references import UnmetReferences, unmet_references
 from berth_cloud.schedule import dependency_graph, dependents_of, downstream
+from berth_core.convergence import rule
 from berth_core.diff import Change, diff
 from berth_core.errors import BerthError, OpenStackError
 from berth_core.plan import Plan
@@ -58,8 +59,6 @@ HANDLERS: dict[str, tuple[Create, Update, Delete]] = {
     "flavor": (plat.flavor_create, plat.flavor_update, plat.flavor_delete),
     "quota-class": (plat.quota_class_write, plat.quota_class_update, _nothing),
 }
-# Kinds whose "replace" would destroy far more than itself: refused, never executed.
-NEVER_REPLACE = frozenset({"project"})
 
 Status = Literal["start", "done", "failed", "skipped"]
 
@@ -187,7 +186,7 @@ class _Runner:
         if change.action == "delete":
             delete(ctx, change, ref)
             return ref
-        if change.replace and change.kind in NEVER_REPLACE:
+        if change.replace and rule(change.kind).never_replaced:  # refused at plan time already
             update(ctx, change, ref)  # raises with the reason
         if change.replace and change.kind != "flavor":
             delete(ctx, change, ref)

@@ -13,21 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from berth_core.convergence import replaces
 from berth_core.ownership import parse_key
 from berth_core.state import KIND_RANK, Json, ObservedState, Resource, State
 
 Action = Literal["create", "update", "delete", "no-op"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "no-op")
-
-# Attributes OpenStack cannot change in place: a change to one of them replaces the resource.
-IMMUTABLE: dict[str, frozenset[str]] = {
-    "project": frozenset({"domain", "name"}),
-    "network": frozenset({"project"}),
-    "subnet": frozenset({"network", "project", "ipVersion", "cidr", "subnetPool"}),
-    "router": frozenset({"project"}),
-    "secgroup": frozenset({"project"}),
-}
-REPLACE_ALWAYS = frozenset({"router-interface", "secgroup-rule", "role-assignment", "flavor-access"})
 
 
 @dataclass(frozen=True)
@@ -78,7 +69,7 @@ def _compare(want: Resource, have: Resource) -> Change:
     changed = tuple(sorted(k for k, v in want.attrs.items() if have.attrs.get(k) != v))
     if not changed:
         return Change("no-op", want.key, want.tenant, have.attrs, want.attrs, (), False, want.depends_on)
-    replace = want.kind in REPLACE_ALWAYS or bool(set(changed) & IMMUTABLE.get(want.kind, frozenset()))
+    replace = replaces(want.kind, changed)  # berth_core.convergence: what OpenStack cannot update in place
     return Change("update", want.key, want.tenant, have.attrs, want.attrs, changed, replace, want.depends_on)
 
 

@@ -14,7 +14,9 @@ from typing import Protocol
 
 from berth_core.admission import AdmissionReport, Commitment, admit, merge
 from berth_core.capacity import CapacitySnapshot, snapshot_from_site
+from berth_core.convergence import MANIFEST_FIELDS, SITE_FIELDS, forbidden_replacements, rule
 from berth_core.desired import TenantInput, build_desired
+from berth_core.diff import Change
 from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.ipam import Allocation, Ledger, NetworkRequest, allocate
 from berth_core.manifest import TenantManifest
@@ -198,4 +200,24 @@ def plan_tenants(inputs: PlanInputs) -> PlanOutcome:
         )
     ledger = {f"{s}/{n}": str(c) for (s, n), c in allocation.ledger.entries.items()}
     plan = make_plan(inputs.site.name, desired, inputs.observed, ipam=ledger, admission=report.to_dict())
+    refused = [replacement_problem(change, inputs) for change in forbidden_replacements(plan.changes)]
+    if refused:  # before anything is written, whichever engine would run
+        raise ManifestInvalid(refused)
     return PlanOutcome(plan, report, allocation, desired, quotas)
+
+
+def replacement_problem(change: Change, inputs: PlanInputs) -> Problem:
+    """A forbidden replacement, located at the field of cloud.yml or of the manifest that asked for it."""
+    attrs = sorted(set(change.changed) & rule(change.kind).replaced_by)
+    params = {"key": change.key, "fields": ", ".join(attrs)}
+    for attr in attrs:
+        if (change.kind, attr) in SITE_FIELDS:
+            return Problem(
+                inputs.locate_site(SITE_FIELDS[(change.kind, attr)]), "plan.replace_forbidden", params
+            )
+        if (change.kind, attr) in MANIFEST_FIELDS:
+            loaded = next((m for m in inputs.manifests if m.manifest.slug == change.tenant), None)
+            if loaded is not None:
+                where = loaded.locate(MANIFEST_FIELDS[(change.kind, attr)])
+                return Problem(where, "plan.replace_forbidden", params)
+    return Problem(Location(field=change.key), "plan.replace_forbidden", params)
