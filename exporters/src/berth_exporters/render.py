@@ -7,12 +7,18 @@ succeeded, or whose data outlived the staleness limit) drops just the families b
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from prometheus_client.core import Metric
 
 from berth_core.site import ResourceClass, Site
 from berth_exporters.families import Families
-from berth_exporters.observations import Observation
+from berth_exporters.observations import (
+    BlockStorageObservation,
+    ComputeObservation,
+    Observation,
+    PlacementObservation,
+)
 from berth_exporters.render_capacity import (
     cloud_families,
     flavor_families,
@@ -40,15 +46,16 @@ def cached_note(interval: float) -> str:
 def render(observations: Mapping[str, Observation | None], site: Site, note: str) -> list[Metric]:
     out = Families(note)
     identity = observations.get("identity")
-    placement = observations.get("placement")
-    compute = observations.get("compute")
-    storage = observations.get("blockstorage")
+    # the refresher stores every observation as a plain mapping; each collector's has its own shape
+    placement = cast("PlacementObservation | None", observations.get("placement"))
+    compute = cast("ComputeObservation | None", observations.get("compute"))
+    storage = cast("BlockStorageObservation | None", observations.get("blockstorage"))
     tenants = tenants_of(identity["projects"]) if identity else []
     if identity is not None:
         tenant_families(out, tenants, observations)
         unknown_quota_families(out, tenants, observations)
     if placement is not None:
-        snapshot = snapshot_from_observations(placement, compute, storage, site)  # type: ignore[arg-type]
+        snapshot = snapshot_from_observations(placement, compute, storage, site)
         host_families(out, snapshot)
         zone_families(out, snapshot)
         observed: set[ResourceClass] = {rc for h in snapshot.hosts for rc in h.inventories}
@@ -70,6 +77,6 @@ def render(observations: Mapping[str, Observation | None], site: Site, note: str
         if compute is not None:
             flavor_families(out, snapshot, flavor_models(compute["flavors"]))
     if compute is not None:
-        service_families(out, compute, placement)  # type: ignore[arg-type]
+        service_families(out, compute, placement)
     pool_families(out, site, observations.get("network"))
     return out.metrics()

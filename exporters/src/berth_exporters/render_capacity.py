@@ -72,8 +72,10 @@ def _volume_inventory(storage: BlockStorageObservation | None, site: Site) -> In
 
 
 def _is_number(value: object) -> bool:
+    if not isinstance(value, int | float | str):  # cinder says "infinite"/"unknown", or leaves it out
+        return False
     try:
-        float(value)  # type: ignore[arg-type]
+        float(value)
     except (TypeError, ValueError):
         return False
     return True
