@@ -2,24 +2,23 @@
 
 The expected text is in tests/fixtures/snapshots/<fixture>.<lang>.txt: it is what an agency reads, so
 review it by eye when it changes. Regenerate with BERTH_UPDATE_SNAPSHOTS=1 (the test then rewrites the
-snapshots instead of comparing). Fixtures named site-* are checked against tests/fixtures/site-test.
+snapshots instead of comparing; refused under CI). Fixtures named site-* are checked against tests/fixtures/site-test.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from berth_cli.main import main
 from berth_core.validate import validate_paths
+from tests.unit.snapshots import assert_matches_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 INVALID = Path("tests/fixtures/invalid")  # relative: the paths in the messages are as the user typed them
 SNAPSHOTS = ROOT / "tests/fixtures/snapshots"
 SITE_FILE = ROOT / "tests/fixtures/site-test/cloud.yml"
-UPDATE = os.environ.get("BERTH_UPDATE_SNAPSHOTS") == "1"
 
 
 def _oversized(base: Path) -> Path:
@@ -70,12 +69,7 @@ def test_invalid_fixture_matches_snapshot(name: str, lang: str, in_fixture_root,
     _out, err = capsys.readouterr()
     assert code == 3, err
     assert "Traceback" not in err and "unexpected" not in err
-    snapshot = SNAPSHOTS / f"{Path(name).stem}.{lang}.txt"
-    if UPDATE:
-        snapshot.write_text(err, encoding="utf-8")
-        return
-    assert snapshot.exists(), f"no snapshot {snapshot.name}: run with BERTH_UPDATE_SNAPSHOTS=1 and review it"
-    assert err == snapshot.read_text(encoding="utf-8")
+    assert_matches_snapshot(SNAPSHOTS / f"{Path(name).stem}.{lang}.txt", err)
 
 
 @pytest.mark.parametrize("name", FIXTURES)
