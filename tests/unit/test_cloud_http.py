@@ -109,11 +109,29 @@ def test_a_create_is_not_repeated_after_a_server_error(server, proxy):
     assert counter.total == 1  # the 500 may have created it: the next observe adopts it instead
 
 
-def test_statuses_listed_as_ok_are_success(server, proxy):
+def test_a_status_listed_as_ok_is_answered_once_and_not_raised(server, proxy):
+    _, script = server
+    ad, counter = proxy
+    script.answers = [(204, {}), (404, {"NeutronError": {"message": "not found"}})]
+    assert call(ad, "DELETE", "/networks/a", ok=(204, 404), what="network/t/a", retry=FAST) is None
+    call(ad, "DELETE", "/networks/gone", ok=(204, 404), what="network/t/app", retry=FAST)
+    assert script.seen == [("DELETE", "/v2.0/networks/a"), ("DELETE", "/v2.0/networks/gone")]
+    assert counter.total == 2  # a 404 that means "already gone" is not retried
+    script.answers = [(404, {"NeutronError": {"message": "not found"}})]
+    with pytest.raises(ApiError, match="404 not found"):  # not listed as ok: the same answer is an error
+        call(ad, "DELETE", "/networks/gone", ok=(204,), what="network/t/app", retry=FAST)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="berth_cloud.http.call returns the 404's error envelope as if it were the resource's body",
+)
+def test_a_404_listed_as_ok_returns_no_body(server, proxy):
     _, script = server
     ad, _ = proxy
     script.answers = [(404, {"NeutronError": {"message": "not found"}})]
-    call(ad, "DELETE", "/networks/gone", ok=(204, 404), what="network/t/app", retry=FAST)
+    assert call(ad, "GET", "/networks/gone", ok=(200, 404), what="network/t/app", retry=FAST) is None
 
 
 def test_an_unreachable_service_is_a_clear_error():
