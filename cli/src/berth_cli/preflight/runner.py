@@ -2,6 +2,8 @@
 
 Hosts with `ansible_connection: local` run the probe here with /bin/sh (no SSH); every other host
 goes through berth_cli.preflight.ssh. The whole run takes about as long as the slowest host.
+Measuring a host (`measure_host`: reach it, run the probe) is apart from judging what it measured against
+its requirements, and is a parameter of the run, so tests judge given facts instead of this machine's.
 """
 
 from __future__ import annotations
@@ -68,11 +70,32 @@ def _probe_locally(script: str, timeout: float) -> tuple[list[CheckResult], str 
     ], done.stdout
 
 
-def check_host(inv: Inventory, host: InventoryHost, site: str, timeout: float, cancel: Cancel) -> HostReport:
+@dataclass(frozen=True)
+class Measurement:
+    """What reaching a host found: the connection's own checks, and its facts if the probe ran to its end."""
+
+    results: list[CheckResult]
+    facts: Facts | None = None
+
+
+# (inventory, host, site, timeout, cancel) -> what the host offers; `measure_host` is the real one
+Measure = Callable[[Inventory, InventoryHost, str, float, Cancel], Measurement]
+
+
+def check_host(
+    inv: Inventory,
+    host: InventoryHost,
+    site: str,
+    timeout: float,
+    cancel: Cancel,
+    *,
+    measure: Measure | None = None,
+) -> HostReport:
     started = time.monotonic()
     report = HostReport(host)
     try:
-        _probe_and_judge(inv, host, report, site=site, timeout=timeout, cancel=cancel)
+        measurement = (measure or measure_host)(inv, host, site, timeout, cancel)
+        report.results, report.facts = judge(inv, host, measurement), measurement.facts
     except BerthError:
         raise
     except Exception as exc:  # one host's surprise (a key format paramiko rejects, ...) must not sink the run
@@ -92,22 +115,32 @@ def check_host(inv: Inventory, host: InventoryHost, site: str, timeout: float, c
     return report
 
 
-def _probe_and_judge(
-    inv: Inventory, host: InventoryHost, report: HostReport, *, site: str, timeout: float, cancel: Cancel
-) -> None:
+def judge(inv: Inventory, host: InventoryHost, measurement: Measurement) -> list[CheckResult]:
+    """The host's checks: how it was reached, then its facts against its requirements (none if unmeasured)."""
+    if measurement.facts is None:
+        return list(measurement.results)
+    req = inv.requirements(host)
+    others = inv.others(host) if req.resolve_others else {}
+    return [*measurement.results, *pf.evaluate(measurement.facts, req, others)]
+
+
+def measure_host(
+    inv: Inventory, host: InventoryHost, site: str, timeout: float, cancel: Cancel
+) -> Measurement:
+    """Reach the host (here for a local one, else over SSH) and run the probe on it."""
     req = inv.requirements(host)
     others = inv.others(host) if req.resolve_others else {}
     paths = set(req.disks) | ({FACTS_DISK_PATH} if "computes" in host.groups else set())
     script = probe.script(paths, others)
     output: str | None = None
     if host.connection == "local":
-        report.results, output = _probe_locally(script, timeout)
+        results, output = _probe_locally(script, timeout)
     elif host.connection in ("ssh", "paramiko", "smart"):
-        report.results, output = probe_over_ssh(
+        results, output = probe_over_ssh(
             host, known_hosts=inv.known_hosts, site=site, script=script, timeout=timeout, cancel=cancel
         )
     else:
-        report.results = [
+        results = [
             CheckResult(
                 "connection",
                 "fail",
@@ -117,20 +150,17 @@ def _probe_and_judge(
             )
         ]
     if output is None:
-        return
+        return Measurement(results)
     if not probe.complete(output):
-        report.results.append(
-            CheckResult(
-                "probe",
-                "fail",
-                "probe.incomplete",
-                "the probe did not finish",
-                "Run `sh -s` by hand on the host to see why; it needs a POSIX sh.",
-            )
+        incomplete = CheckResult(
+            "probe",
+            "fail",
+            "probe.incomplete",
+            "the probe did not finish",
+            "Run `sh -s` by hand on the host to see why; it needs a POSIX sh.",
         )
-        return
-    report.facts = probe.parse(output)
-    report.results += pf.evaluate(report.facts, req, others)
+        return Measurement([*results, incomplete])
+    return Measurement(results, probe.parse(output))
 
 
 def run_checks(
@@ -141,6 +171,7 @@ def run_checks(
     timeout: float,
     parallel: int,
     on_done: Callable[[HostReport], None] | None = None,
+    measure: Measure | None = None,
 ) -> list[HostReport]:
     """Check `hosts` with at most `parallel` at a time; reports come back in inventory order."""
     if not hosts:
@@ -149,7 +180,7 @@ def run_checks(
     reports: dict[str, HostReport] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(hosts))), thread_name_prefix="preflight")
     futures: dict[Future[HostReport], InventoryHost] = {
-        pool.submit(check_host, inv, h, site, timeout, cancels[h.name]): h for h in hosts
+        pool.submit(check_host, inv, h, site, timeout, cancels[h.name], measure=measure): h for h in hosts
     }
     started: dict[str, float] = {}
     pending = set(futures)
