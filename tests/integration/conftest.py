@@ -6,7 +6,9 @@ answer fails the tests instead.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from berth_cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,3 +110,84 @@ def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: s
 
     cleanup.append(delete_server)
     return owner.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
+
+
+# An isolated berth root for CLI tests: a copy of the aio site, its own manifests and state directory.
+MANIFEST = """\
+apiVersion: berth/v1
+kind: Tenant
+metadata:
+  name: {slug}
+  displayName: Phòng thử nghiệm {n} (kiểm thử tích hợp)
+  agency: ITEST
+  contact: {{name: Kiểm Thử, email: test@berth.invalid}}
+  ticket: IT-{n}
+spec:
+  quota: {{class: default{overrides}}}
+  networks:
+    - {{name: app, prefixLength: 28}}
+  router: {{external: false}}
+  securityGroups:
+    - name: web
+      rules:
+        - {{direction: ingress, protocol: tcp, ports: "443", remote: 10.64.0.0/12}}
+"""
+
+
+class Berth:
+    """Runs the CLI in-process in an isolated berth root; returns (exit code, stdout, stderr)."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--site", "aio", *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def manifest(self, slug: str, n: int, overrides: str = "") -> Path:
+        path = self.root / "manifests" / f"{slug}.yaml"
+        text = MANIFEST.format(slug=slug, n=n, overrides=f", overrides: {{{overrides}}}" if overrides else "")
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def plan_json(self, *args: str) -> dict[str, Any]:
+        code, out, err = self("plan", "-o", "json", *args)
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def berth(
+    clouds_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Berth]:
+    root = tmp_path / "root"
+    (root / "inventory" / "aio").mkdir(parents=True)
+    shutil.copy(ROOT / "inventory" / "aio" / "cloud.yml", root / "inventory" / "aio" / "cloud.yml")
+    (root / "manifests").mkdir()
+    state = tmp_path / "state"
+    (state / "aio").mkdir(parents=True)
+    shutil.copy(clouds_yaml, state / "aio" / "clouds.yaml")
+    monkeypatch.setenv("BERTH_ROOT", str(root))
+    monkeypatch.setenv("BERTH_STATE_DIR", str(state))
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    tool = Berth(root, capsys)
+    yield tool
+    # destroy whatever tenant manifests this test left, so the devcloud is as it was
+    for path in sorted((root / "manifests").glob("*.yaml")):
+        tool(
+            "tenant",
+            "destroy",
+            path.stem,
+            "--yes",
+            "--reason",
+            "integration test cleanup",
+            "--delete-project",
+        )
+
+
+@pytest.fixture
+def slug() -> str:
+    return f"berth-it-{uuid.uuid4().hex[:8]}"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from berth_core.errors import ExitCode
-from tests.integration.test_cli_tenants import Berth, berth, slug  # noqa: F401 - fixtures
+from tests.integration.conftest import Berth
 
 pytestmark = [pytest.mark.openstack, pytest.mark.slow]
 
@@ -33,15 +33,15 @@ def _project(conn: Any, name: str) -> Any:
     return conn.identity.find_project(name, domain_id="default")
 
 
-def _with_member(berth: Berth, slug: str, user: str) -> Path:  # noqa: F811 - the fixture's name
+def _with_member(berth: Berth, slug: str, user: str) -> Path:
     path = berth.manifest(slug, 11)
     path.write_text(path.read_text(encoding="utf-8") + MEMBERS.format(user=user), encoding="utf-8")
     return path
 
 
 def test_a_member_keystone_lacks_is_refused_before_anything_is_written(
-    berth: Berth,  # noqa: F811
-    slug: str,  # noqa: F811
+    berth: Berth,
+    slug: str,
     conn: Any,
     tmp_path: Path,
 ) -> None:
@@ -70,8 +70,8 @@ def test_a_member_keystone_lacks_is_refused_before_anything_is_written(
 
 
 def test_a_project_made_underneath_makes_the_saved_plan_stale(
-    berth: Berth,  # noqa: F811
-    slug: str,  # noqa: F811
+    berth: Berth,
+    slug: str,
     conn: Any,
     tmp_path: Path,
 ) -> None:
@@ -118,8 +118,8 @@ def _owned_by(conn: Any, project_id: str) -> dict[str, list[str]]:
 
 
 def test_destroy_with_delete_project_leaves_nothing_owned_by_the_project(
-    berth: Berth,  # noqa: F811
-    slug: str,  # noqa: F811
+    berth: Berth,
+    slug: str,
     conn: Any,
 ) -> None:
     path = berth.manifest(slug, 13)

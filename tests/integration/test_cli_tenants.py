@@ -9,102 +9,20 @@ manifests and state directory) with tenants named berth-it-<random>, and destroy
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from berth_cli.main import main
 from berth_core.errors import ExitCode
+from tests.integration.conftest import Berth
 
 pytestmark = [pytest.mark.openstack, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-MANIFEST = """\
-apiVersion: berth/v1
-kind: Tenant
-metadata:
-  name: {slug}
-  displayName: Phòng thử nghiệm {n} (kiểm thử tích hợp)
-  agency: ITEST
-  contact: {{name: Kiểm Thử, email: test@berth.invalid}}
-  ticket: IT-{n}
-spec:
-  quota: {{class: default{overrides}}}
-  networks:
-    - {{name: app, prefixLength: 28}}
-  router: {{external: false}}
-  securityGroups:
-    - name: web
-      rules:
-        - {{direction: ingress, protocol: tcp, ports: "443", remote: 10.64.0.0/12}}
-"""
-
-
-class Berth:
-    """Runs the CLI in-process in an isolated berth root; returns (exit code, stdout, stderr)."""
-
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root = root
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(["--site", "aio", *args])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def manifest(self, slug: str, n: int, overrides: str = "") -> Path:
-        path = self.root / "manifests" / f"{slug}.yaml"
-        text = MANIFEST.format(slug=slug, n=n, overrides=f", overrides: {{{overrides}}}" if overrides else "")
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    def plan_json(self, *args: str) -> dict[str, Any]:
-        code, out, err = self("plan", "-o", "json", *args)
-        assert code == 0, err
-        return json.loads(out)
-
-
-@pytest.fixture
-def berth(
-    clouds_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Berth]:
-    root = tmp_path / "root"
-    (root / "inventory" / "aio").mkdir(parents=True)
-    shutil.copy(ROOT / "inventory" / "aio" / "cloud.yml", root / "inventory" / "aio" / "cloud.yml")
-    (root / "manifests").mkdir()
-    state = tmp_path / "state"
-    (state / "aio").mkdir(parents=True)
-    shutil.copy(clouds_yaml, state / "aio" / "clouds.yaml")
-    monkeypatch.setenv("BERTH_ROOT", str(root))
-    monkeypatch.setenv("BERTH_STATE_DIR", str(state))
-    monkeypatch.delenv("OS_CLOUD", raising=False)
-    tool = Berth(root, capsys)
-    yield tool
-    # destroy whatever tenant manifests this test left, so the devcloud is as it was
-    for path in sorted((root / "manifests").glob("*.yaml")):
-        tool(
-            "tenant",
-            "destroy",
-            path.stem,
-            "--yes",
-            "--reason",
-            "integration test cleanup",
-            "--delete-project",
-        )
-
-
-@pytest.fixture
-def slug() -> str:
-    return f"berth-it-{uuid.uuid4().hex[:8]}"
 
 
 def _changes(plan: dict[str, Any], tenant: str) -> list[tuple[str, str]]:
@@ -254,9 +172,11 @@ def test_after_pulumi_the_direct_engine_finishes_what_pulumi_cannot_write(
     berth: Berth, slug: str, conn: Any
 ) -> None:
     """A Pulumi apply leaves a project without keystone's extra attributes and the default quota class as it
-    was: `finish_beyond_pulumi` writes exactly those, and nothing Pulumi is meant to converge."""
-    from berth_cli.commands.apply import finish_beyond_pulumi
-    from berth_cli.workflow import open_cloud, plan_site
+    was: the Pulumi engine's direct pass writes exactly those, and nothing Pulumi is meant to converge."""
+    from berth_cli.context import site_context
+    from berth_cli.services.engines import PulumiEngine
+    from berth_cli.services.planning import observe_site, open_cloud, plan_site
+    from tests.stacks.mock_runner import MockStackRunner
 
     berth.manifest(slug, 7)
     assert berth("apply", "--yes")[0] == 0
@@ -285,9 +205,12 @@ def test_after_pulumi_the_direct_engine_finishes_what_pulumi_cannot_write(
             ("create", "secgroup-rule"),
         }
 
-        cloud = open_cloud()
-        planned = plan_site(None, offline=False, override_reason=None, cloud=cloud)
-        result = finish_beyond_pulumi(cloud, planned.site, planned.outcome.desired)
+        ctx = site_context()
+        cloud = open_cloud(ctx)
+        planned = plan_site(ctx, None, offline=False, override_reason=None, cloud=cloud)
+        site = planned.site
+        engine = PulumiEngine(cloud, site, MockStackRunner(), observe=lambda: observe_site(cloud, site))
+        result = engine.finish_beyond_pulumi(planned.outcome.desired, None)
         assert result is not None
         left = _kinds_pending(berth)
         assert left == {("create", "secgroup-rule")}, "extras and quota class written; the rule is Pulumi's"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from berth_cli.commands.apply import replan_command
 from berth_cli.main import main
-from berth_cli.workflow import apply_reasons, shown
+from berth_cli.services.apply_site import replan_command
+from berth_cli.services.inputs import shown
+from berth_cli.services.planning import apply_reasons
 from berth_core.errors import ExitCode, UsageError
 from berth_core.plan import Plan
 from tests.fixtures.plan.builders import MANIFESTS, SITE_FILE

@@ -1,4 +1,7 @@
-"""Global options shared by every command, and where a site's files and state live."""
+"""Global options, and the site context every service takes.
+
+The Typer callback fills `OPTIONS` from the command line; a command turns it into a `SiteContext` once
+(`site_context()`) and hands that to the services, which never read a global."""
 
 from __future__ import annotations
 
@@ -64,3 +67,48 @@ class Options:
 
 
 OPTIONS = Options()
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What a service needs to know about the run: which site, where its files and state are, how to
+    speak (output, language) and which cloud to log in to."""
+
+    site: str
+    root: Path
+    state_dir: Path
+    output: Output = "text"
+    lang: Lang = "en"
+    debug: bool = False
+    cloud: str | None = None  # clouds.yaml cloud name; default: OS_CLOUD, else the site's admin cloud
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / "inventory" / self.site
+
+    @property
+    def cloud_yml(self) -> Path:
+        return self.site_dir / "cloud.yml"
+
+    @property
+    def manifests_dir(self) -> Path:
+        return self.root / "manifests"
+
+    @property
+    def clouds_yaml(self) -> Path:
+        """The admin clouds.yaml `berth cloud deploy` writes for the site."""
+        return self.state_dir / "clouds.yaml"
+
+
+def site_context(options: Options | None = None) -> SiteContext:
+    """The context of this run, from the global options (the only reader of OPTIONS besides main)."""
+    chosen = OPTIONS if options is None else options
+    return SiteContext(
+        site=chosen.site,
+        root=chosen.root,
+        state_dir=chosen.state_dir,
+        output=chosen.output,
+        lang=chosen.lang,
+        debug=chosen.debug,
+        cloud=chosen.cloud,
+    )

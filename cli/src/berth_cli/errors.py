@@ -8,7 +8,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from berth_cli.context import OPTIONS
-from berth_core.errors import BerthError, ExitCode, ManifestInvalid
+from berth_core.errors import BerthError, CapacityRefused, ExitCode, ManifestInvalid
 
 
 def report(error: BerthError) -> None:
@@ -17,6 +17,7 @@ def report(error: BerthError) -> None:
 
     err = sys.stderr
     label = translate("label.error", OPTIONS.lang)  # "Lỗi" under --lang vi
+    _show_refused_capacity(error)
     if isinstance(error, ManifestInvalid):
         for problem in error.problems:
             print(f"{label}: {render_problem(problem, OPTIONS.lang)}", file=err)
@@ -26,6 +27,22 @@ def report(error: BerthError) -> None:
     print(f"{label}: {where}{error.message}", file=err)
     if error.hint:
         print(f"{translate('label.hint', OPTIONS.lang)}: {error.hint}", file=err)
+
+
+def _show_refused_capacity(error: BerthError) -> None:
+    """A capacity refusal says why with its table (JSON on stdout under --output json)."""
+    report = getattr(error, "report", None)
+    if report is None or not isinstance(error, CapacityRefused):
+        return
+    if OPTIONS.output == "json":
+        import json
+
+        print(json.dumps({"refused": True, "admission": report.to_dict()}, ensure_ascii=False, indent=2))
+        return
+    from berth_cli.rendering.admission import print_admission
+    from berth_cli.rendering.console import console
+
+    print_admission(report, console(stderr=True))
 
 
 _GLOBAL_WITH_VALUE = ("--site", "--output", "-o", "--lang")

@@ -254,8 +254,8 @@ def refuse_over_capacity(planned: Planned) -> None:
     if OPTIONS.output == "json":
         typer.echo(json.dumps({"refused": True, "admission": report.to_dict()}, ensure_ascii=False, indent=2))
     else:
-        from berth_cli.commands.capacity import print_admission
-        from berth_cli.render import console
+        from berth_cli.rendering.admission import print_admission
+        from berth_cli.rendering.console import console
 
         print_admission(report, console(stderr=True))
     refusals = report.refusals()

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import SiteContext, site_context
 
 
 def register(app: typer.Typer) -> None:
@@ -32,56 +32,70 @@ def demo(
     """Devcloud up, platform and every example manifest applied, exporter started, capacity shown."""
     from berth_core.errors import UsageError
 
-    if OPTIONS.site != "aio":
+    ctx = site_context()
+    if ctx.site != "aio":
         raise UsageError("berth demo runs on the devcloud only (--site aio)")
-    say = _say
+
+    def say(text: str) -> None:
+        if ctx.output == "text":
+            print(f"== {text}", file=sys.stderr, flush=True)
+
     if not skip_deploy:
-        from berth_cli.commands.cloud import deploy
+        from berth_cli.services.deploy import deploy_site
 
         say("1/4 deploying the devcloud (a second run changes nothing)")
-        deploy(check=False, limit=None, tags=None, skip_preflight=False, timeout=3600)
+        summary = deploy_site(ctx)
+        say(f"devcloud: changed {summary.changed} task(s) in {summary.seconds} s")
     say("2/4 applying the platform and every manifest in manifests/ (direct engine)")
-    _apply_examples()
+    _apply_examples(ctx)
     say("3/4 starting the capacity exporter")
-    url = _start_exporter(listen, interval)
+    url = _start_exporter(ctx, listen, interval)
     say("4/4 capacity of the devcloud")
-    from berth_cli.commands.capacity import capacity
-
-    capacity(paths=None, offline=False, flavor=None)
+    _show_capacity(ctx)
     say(f"exporter: {url} (`berth exporter stop` stops it; `berth cloud down` stops it and the cloud)")
 
 
-def _say(text: str) -> None:
-    if OPTIONS.output == "text":
-        print(f"== {text}", file=sys.stderr, flush=True)
-
-
-def _apply_examples() -> None:
-    from berth_cli.commands.apply import execute
-    from berth_cli.state.engine_record import check_and_record
-    from berth_cli.state.lock import site_lock
-    from berth_cli.workflow import load_inputs, open_cloud, plan_site, refuse_over_capacity
+def _apply_examples(ctx: SiteContext) -> None:
+    """berth's one apply workflow with the direct engine, on every example manifest."""
+    from berth_cli.rendering.progress import apply_progress
+    from berth_cli.services.apply_site import ApplyRequest, Interaction, apply_site
+    from berth_cli.services.engines import engine_factory
+    from berth_cli.services.inputs import load_inputs
+    from berth_cli.services.planning import open_cloud
     from berth_cloud import ensure_principals, principals_of
 
-    site, loaded, _ = load_inputs(None)
-    cloud = open_cloud()
+    site, loaded, _ = load_inputs(ctx, None)
+    cloud = open_cloud(ctx)
     # Real sites take users and groups from the city's identity backend; the devcloud has none, so the
     # demo creates them (passwords generated, written once to a 0600 file, never printed).
     ensure_principals(
-        cloud,
-        site,
-        principals_of(m.manifest for m in loaded),
-        OPTIONS.state_dir / "secrets" / "members.jsonl",
+        cloud, site, principals_of(m.manifest for m in loaded), ctx.state_dir / "secrets" / "members.jsonl"
     )
-    with site_lock(OPTIONS.state_dir, "berth demo --site aio"):
-        check_and_record(OPTIONS.state_dir, "direct", OPTIONS.site)
-        planned = plan_site(None, offline=False, override_reason=None, cloud=cloud)
-        refuse_over_capacity(planned)
-        plan = planned.outcome.plan
-        if plan.has_changes:
-            execute(cloud, plan, planned.outcome.desired, planned.observed, planned=planned, reason=None)
-        else:
-            print("Nothing to change: every example tenant is already live.", file=sys.stderr)
+    request = ApplyRequest(assume_yes=True, command="berth demo")
+    with apply_progress(ctx.output) as progress:
+        ui = Interaction(show=lambda planned: None, confirm=lambda: True, progress=progress)
+        outcome = apply_site(ctx, cloud, engine_factory(ctx, "direct", cloud), request, ui)
+    if outcome.result is None:
+        print("Nothing to change: every example tenant is already live.", file=sys.stderr)
+    else:
+        counts = outcome.result.counts()
+        print(f"Applied: {counts['create']} created, {counts['update']} updated.", file=sys.stderr)
+
+
+def _show_capacity(ctx: SiteContext) -> None:
+    import json
+
+    from berth_cli.rendering.admission import print_admission, print_fits
+    from berth_cli.rendering.console import console
+    from berth_cli.services.capacity import site_capacity
+
+    view = site_capacity(ctx, None, offline=False, flavors=None)
+    if ctx.output == "json":
+        typer.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
+        return
+    out = console()
+    print_admission(view.report, out)
+    print_fits(view.fits, out)
 
 
 def _answers(url: str) -> bool:
@@ -94,7 +108,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _start_exporter(listen: str, interval: float) -> str:
+def _start_exporter(ctx: SiteContext, listen: str, interval: float) -> str:
     """A detached `berth exporter serve`, recorded by PID (berth_cli.state.background); reused when it runs."""
     import time
 
@@ -102,12 +116,12 @@ def _start_exporter(listen: str, interval: float) -> str:
     from berth_core.errors import BerthError
 
     url = f"http://{listen}/metrics"
-    if running_exporter(OPTIONS.state_dir, OPTIONS.site):
+    if running_exporter(ctx.state_dir, ctx.site):
         if _answers(url):
             return url
-        stop_exporter(OPTIONS.state_dir, OPTIONS.site)  # ours, but elsewhere or hung: one exporter per site
-    log = OPTIONS.state_dir / EXPORTER_LOG
-    process = start_exporter(OPTIONS.state_dir, OPTIONS.site, listen, interval)
+        stop_exporter(ctx.state_dir, ctx.site)  # ours, but elsewhere or hung: one exporter per site
+    log = ctx.state_dir / EXPORTER_LOG
+    process = start_exporter(ctx.state_dir, ctx.site, listen, interval)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from berth_cli.context import OPTIONS
-from berth_cli.render import console
+from berth_cli.rendering.console import console
 
 group = typer.Typer(
     help="Check the data-centre hosts before a deploy: preflight, host keys, measured capacity.",

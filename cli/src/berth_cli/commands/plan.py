@@ -77,8 +77,8 @@ def plan(
 def print_plan(plan: Plan, report: AdmissionReport, out: Path | None, *, offline: bool) -> None:
     from rich.markup import escape
 
-    from berth_cli.commands.capacity import print_admission
-    from berth_cli.render import console as make_console
+    from berth_cli.rendering.admission import print_admission
+    from berth_cli.rendering.console import console as make_console
 
     console = make_console()
     print_admission(report, console, agencies=False)

@@ -62,7 +62,7 @@ def list_tenants() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from berth_cli.render import console
+    from berth_cli.rendering.console import console
 
     table = Table(title=f"tenants of site {site.name}", title_justify="left")
     for column in ("tenant", "name", "agency", "enabled", "cores", "RAM GiB", "networks"):
@@ -103,7 +103,7 @@ def show(slug: Annotated[str, typer.Argument(help="The tenant's slug.")]) -> Non
     from rich.markup import escape
     from rich.table import Table
 
-    from berth_cli.render import console
+    from berth_cli.rendering.console import console
 
     out = console()
     out.print(f"[bold]{slug}[/] {escape(str(summary['displayName']))} (agency {summary['agency']})")
@@ -189,7 +189,7 @@ def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
         return
     from rich.markup import escape
 
-    from berth_cli.render import console
+    from berth_cli.rendering.console import console
 
     out = console()
     out.print(f"[bold]{preview.slug}[/] (project {preview.project_id}) is disabled. Purging would remove:")

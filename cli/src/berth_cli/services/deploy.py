@@ -1,0 +1,235 @@
+"""Deploying a site's cloud with berth's playbooks, stopping it, and checking that it answers.
+
+One playbook run per site at a time (the site lock also keeps tenant applies out while the cloud is being
+redeployed). Playbook progress is streamed as the run goes (berth_cli.ansible.progress); the results are
+returned for the command to render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from berth_cli.ansible.runner import RunResult
+    from berth_cli.context import SiteContext
+
+# Catalogue types `status` probes, with the path that answers without a token.
+SERVICES = (
+    ("identity", "keystone", "/v3"),
+    ("placement", "placement", "/"),
+    ("compute", "nova", "/"),
+    ("network", "neutron", "/"),
+    ("image", "glance", "/"),
+    ("block-storage", "cinder", "/"),
+)
+
+
+@dataclass(frozen=True)
+class PlaybookSummary:
+    site: str
+    status: str
+    seconds: float
+    changed: int
+    failed: int
+    hosts: dict[str, Any]
+    artifacts: str
+    clouds_yaml: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(vars(self))
+        if self.clouds_yaml is None:
+            data.pop("clouds_yaml")
+        return data
+
+
+def inventory(ctx: SiteContext) -> Path:
+    from berth_core.errors import UsageError
+
+    hosts = ctx.site_dir / "hosts.yml"
+    if not hosts.is_file():
+        raise UsageError(f"no inventory for site {ctx.site!r}: {hosts} is missing", hint="see inventory/aio")
+    return hosts
+
+
+def _site_vars(ctx: SiteContext) -> dict[str, Any]:
+    """The site's group_vars/all/main.yml (plain settings, no secrets)."""
+    import yaml
+
+    path = ctx.site_dir / "group_vars" / "all" / "main.yml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+
+
+def _cloud_yml_spec(ctx: SiteContext) -> dict[str, Any]:
+    """cloud.yml's spec read leniently: deploy and status must work even while a manifest check would not."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(ctx.cloud_yml.read_text(encoding="utf-8")) or {}
+        spec = data.get("spec", {})
+        return spec if isinstance(spec, dict) else {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return {}
+
+
+def run_site_playbook(
+    ctx: SiteContext,
+    playbook: str,
+    *,
+    check: bool = False,
+    limit: str | None = None,
+    tags: str | None = None,
+    timeout: int = 3600,
+    secrets: bool = True,
+) -> PlaybookSummary:
+    from rich.console import Console
+
+    from berth_cli.ansible.args import PlaybookRun, check_limit, parse_tags
+    from berth_cli.ansible.progress import PlaybookProgress
+    from berth_cli.ansible.runner import run_playbook
+    from berth_cli.ansible.secrets_file import ensure_secrets
+    from berth_cli.state.lock import site_lock
+
+    run = PlaybookRun(
+        playbooks_dir=ctx.root / "playbooks",
+        playbook=playbook,
+        inventory=inventory(ctx),
+        secrets_file=ensure_secrets(ctx.state_dir) if secrets else None,
+        limit=check_limit(limit),
+        tags=parse_tags(tags),
+        check=check,
+        timeout_s=timeout,
+    )
+    console = Console(stderr=ctx.output == "json")
+    progress = PlaybookProgress(console, enabled=ctx.output == "text", title=f"{ctx.site} {playbook}")
+    with site_lock(ctx.state_dir, f"berth cloud {playbook}", wait_seconds=5), progress:
+        try:
+            result = run_playbook(run, ctx.state_dir / "ansible", progress, progress.tally)
+        finally:
+            if ctx.output == "text" and progress.tally.hosts:
+                console.print(progress.recap())
+    return _summary(ctx, result)
+
+
+def _summary(ctx: SiteContext, result: RunResult) -> PlaybookSummary:
+    return PlaybookSummary(
+        site=ctx.site,
+        status=result.status,
+        seconds=round(result.seconds, 1),
+        changed=result.tally.changed,
+        failed=result.tally.failed,
+        hosts={name: vars(t) for name, t in sorted(result.tally.hosts.items())},
+        artifacts=str(result.artifact_dir),
+    )
+
+
+def deploy_site(
+    ctx: SiteContext,
+    *,
+    check: bool = False,
+    limit: str | None = None,
+    tags: str | None = None,
+    skip_preflight: bool = False,
+    timeout: int = 3600,
+) -> PlaybookSummary:
+    """Deploy or converge the site's OpenStack (SSH preflight first), then write its admin clouds.yaml."""
+    from dataclasses import replace
+
+    inventory(ctx)
+    if not skip_preflight:
+        from berth_cli.preflight.gate import preflight_or_fail
+
+        preflight_or_fail(limit)
+    summary = run_site_playbook(ctx, "site.yml", check=check, limit=limit, tags=tags, timeout=timeout)
+    if check:
+        return summary
+    from berth_cli.ansible.secrets_file import write_clouds_yaml
+
+    address = str(_site_vars(ctx).get("berth_internal_address", "127.0.0.1"))
+    region = str(_cloud_yml_spec(ctx).get("region", "RegionOne"))
+    clouds = write_clouds_yaml(
+        ctx.state_dir, site=ctx.site, auth_url=f"http://{address}:5000/v3", region=region
+    )
+    return replace(summary, clouds_yaml=str(clouds))
+
+
+def stop_site(ctx: SiteContext, *, timeout: int = 900) -> tuple[PlaybookSummary, int | None]:
+    """Stop the demo's exporter (by its recorded PID), then every service of the site's cloud."""
+    from berth_cli.state.background import stop_exporter
+
+    exporter_pid = stop_exporter(ctx.state_dir, ctx.site)  # the demo's exporter would only log failures
+    return run_site_playbook(ctx, "down.yml", timeout=timeout, secrets=False), exporter_pid
+
+
+def _probe(url: str) -> tuple[bool, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - catalogue URL of our own cloud
+            return True, str(answer.status)
+    except urllib.error.HTTPError as exc:  # 300 Multiple Choices is a version document: the API answers
+        return exc.code < 500, str(exc.code)
+    except (urllib.error.URLError, OSError) as exc:
+        return False, str(getattr(exc, "reason", exc))
+
+
+def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str, Any]:
+    """Each endpoint answers; each compute host is up in nova and has inventory in placement."""
+    endpoints = []
+    for service_type, name, path in SERVICES:
+        try:
+            url = conn.endpoint_for(service_type)
+        except Exception:
+            url = None
+        if not url:
+            endpoints.append({"service": name, "url": None, "ok": False, "detail": "not in catalogue"})
+            continue
+        base = url.split("/v", 1)[0] if service_type != "identity" else url.rsplit("/v3", 1)[0]
+        ok, detail = _probe(base.rstrip("/") + path)
+        endpoints.append({"service": name, "url": url, "ok": ok, "detail": detail})
+    services = {s.host: s for s in conn.compute.services(binary="nova-compute")}
+    providers = {rp.name: rp for rp in conn.placement.resource_providers()}
+    hosts = []
+    for host in expected_hosts:
+        svc, rp = services.get(host), providers.get(host)
+        inventory_ = {}
+        if rp is not None:
+            inventory_ = {
+                inv.resource_class: inv.total for inv in conn.placement.resource_provider_inventories(rp)
+            }
+        up = svc is not None and svc.state == "up" and svc.status == "enabled"
+        hosts.append(
+            {
+                "host": host,
+                "nova": (svc.state if svc else "missing"),
+                "placement": bool(inventory_),
+                "inventory": inventory_,
+                "ok": up and bool(inventory_),
+            }
+        )
+    healthy = all(e["ok"] for e in endpoints) and all(h["ok"] for h in hosts)
+    return {"site": site, "healthy": healthy, "endpoints": endpoints, "computes": hosts}
+
+
+def site_status(ctx: SiteContext) -> dict[str, Any]:
+    """The status report of the site's cloud; OpenStackError (exit 5) when it does not answer at all."""
+    from berth_cloud import connect
+    from berth_cloud.connection import CloudUnreachable
+    from berth_core.errors import OpenStackError
+
+    down_hint = f"deploy it: berth cloud deploy --site {ctx.site}"
+    try:
+        conn = connect(ctx.cloud, ctx.clouds_yaml).conn
+    except CloudUnreachable as exc:
+        raise OpenStackError(f"{ctx.site}: {exc.message}", hint=down_hint) from None
+    expected = [str(h.get("name")) for h in _cloud_yml_spec(ctx).get("hosts", []) if isinstance(h, dict)]
+    try:
+        return collect_status(ctx.site, conn, expected)
+    except OpenStackError:
+        raise
+    except Exception as exc:
+        raise OpenStackError(
+            f"{ctx.site}: cloud not answering: {type(exc).__name__}: {exc}", hint=down_hint
+        ) from exc
