@@ -132,7 +132,13 @@ def test_render_problem_exact_form() -> None:
         "'10.64.9.7/25' có phần địa chỉ máy khác 0; địa chỉ mạng đúng là 10.64.9.0/25"
     )
     whole_file = Problem(Location("a.yaml"), "file.empty")
-    assert render_problem(whole_file, "en") == "a.yaml: the file is empty; it must hold at least one manifest"
+    # a problem of the whole file still says where it is (README: every problem is located)
+    assert render_problem(whole_file, "en") == (
+        "a.yaml: (whole file): the file is empty; it must hold at least one manifest"
+    )
+    assert render_problem(whole_file, "vi") == (
+        "a.yaml: (cả tệp): tệp trống; tệp phải chứa ít nhất một manifest"
+    )
 
 
 def test_plurals() -> None:

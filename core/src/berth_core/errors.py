@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from berth_core.safe_text import printable
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -37,14 +39,16 @@ class Location:
     field: str = ""
 
     def prefix(self) -> str:
-        parts = [self.file] if self.file else []
+        """`file:line:col: field`, safe to print (file names and field paths come from the input)."""
+        parts = [printable(self.file)] if self.file else []
         if self.file and self.line:
             parts.append(str(self.line))
             if self.col:
                 parts.append(str(self.col))
         text = ":".join(parts)
         if self.field:
-            text = f"{text}: {self.field}" if text else self.field
+            shown = printable(self.field)
+            text = f"{text}: {shown}" if text else shown
         return text
 
 

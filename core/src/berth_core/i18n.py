@@ -14,7 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from berth_core.errors import Problem
+from berth_core.errors import Location, Problem
+from berth_core.safe_text import printable
 
 DOMAIN = "berth"
 LANGUAGES = ("vi", "en")
@@ -51,7 +52,9 @@ def translate(msgid: str, lang: str, **params: Any) -> str:
             text = plural
     if not params:
         return text
-    return text.format_map(_KeepMissing(params))
+    # parameters quote the input (keys, values, file names): never raw, never unbounded
+    safe = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
+    return text.format_map(_KeepMissing(safe))
 
 
 def message(problem: Problem, lang: str) -> str:
@@ -59,8 +62,16 @@ def message(problem: Problem, lang: str) -> str:
     return translate(problem.code, lang, **problem.params)
 
 
+def render_location(location: Location, lang: str) -> str:
+    """`file:LINE:COL: field`, or `file: (whole file)` for a problem of the file itself (empty, too large)."""
+    if location.file and not location.line:
+        whole = Location(location.file).prefix() + ": " + translate("location.whole_file", lang)
+        return f"{whole}: {Location(field=location.field).prefix()}" if location.field else whole
+    return location.prefix()
+
+
 def render_problem(problem: Problem, lang: str) -> str:
     """`path/to/file.yaml:LINE:COL: spec.networks[1].cidr: message`."""
-    prefix = problem.location.prefix()
+    prefix = render_location(problem.location, lang)
     text = message(problem, lang)
     return f"{prefix}: {text}" if prefix else text

@@ -23,6 +23,7 @@ from berth_core.manifest import (
     PRINCIPAL_PATTERN,
     RESOURCE_NAME_PATTERN,
 )
+from berth_core.safe_text import describe
 from berth_core.safe_yaml import FieldPath
 
 # (field path, prefer the key's position) -> (line, col)
@@ -64,22 +65,6 @@ _PATTERNS: dict[str, str] = {
     PRINCIPAL_PATTERN: "value.principal",
     FLAVOR_NAME_PATTERN: "value.flavor_name",
 }
-
-
-def describe(value: Any) -> str:
-    """A short, language-neutral rendering of what the YAML held, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{…}"
-    if isinstance(value, list | tuple):
-        return "[…]"
-    if isinstance(value, str):
-        text = value if len(value) <= 48 else value[:45] + "…"
-        return repr(text)
-    return str(value)
 
 
 def format_path(path: Sequence[str | int]) -> str:

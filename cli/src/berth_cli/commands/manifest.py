@@ -58,6 +58,7 @@ def validate(
     """Validate tenant manifests: exit 0 when all are valid, 3 with every problem listed otherwise."""
     from berth_core.errors import ExitCode, ManifestInvalid, UsageError
     from berth_core.i18n import message, translate
+    from berth_core.safe_text import printable
     from berth_core.validate import validate_paths
 
     lang = OPTIONS.lang
@@ -71,13 +72,16 @@ def validate(
         document = {
             "valid": valid,
             "site": OPTIONS.site if site_file else None,
-            "files": [{"file": f.file, "valid": f.valid, "tenants": f.tenants} for f in report.files],
+            # file names and field paths come from the input: JSON leaves C1 and bidi controls raw
+            "files": [
+                {"file": printable(f.file), "valid": f.valid, "tenants": f.tenants} for f in report.files
+            ],
             "problems": [
                 {
-                    "file": p.location.file,
+                    "file": printable(p.location.file),
                     "line": p.location.line,
                     "col": p.location.col,
-                    "field": p.location.field,
+                    "field": printable(p.location.field),
                     "code": p.code,
                     "message": message(p, lang),
                 }

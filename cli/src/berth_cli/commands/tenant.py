@@ -19,6 +19,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="tenant")
 
 
+def _shown(value: object, limit: int | None = 200) -> str:
+    """Text from the cloud (names, ids) for rich: controls escaped and long text cut, never markup."""
+    from rich.markup import escape
+
+    from berth_core.safe_text import printable
+
+    return escape(printable(str(value), limit))
+
+
 def _of_kind(observed: ObservedState, slug: str, kind: str) -> list[Resource]:
     return [r for r in observed.resources.values() if r.tenant == slug and r.kind == kind]
 
@@ -59,7 +68,6 @@ def list_tenants() -> None:
     if OPTIONS.output == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from rich.markup import escape
     from rich.table import Table
 
     from berth_cli.rendering.console import console
@@ -69,13 +77,13 @@ def list_tenants() -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(
-            str(row["slug"]),
-            escape(str(row["displayName"])),
-            str(row["agency"]),
+            _shown(row["slug"]),
+            _shown(row["displayName"]),
+            _shown(row["agency"]),
             "yes" if row["enabled"] else "[red]no[/]",
             str(row["cores"]),
             str(row["ramGiB"]),
-            ", ".join(f"{n} {c}" for n, c in row["networks"].items()),  # type: ignore[attr-defined]
+            _shown(", ".join(f"{n} {c}" for n, c in row["networks"].items())),  # type: ignore[attr-defined]
         )
     console().print(table)
 
@@ -100,19 +108,22 @@ def show(slug: Annotated[str, typer.Argument(help="The tenant's slug.")]) -> Non
         summary["usage"] = {k: {"limit": v.limit, "inUse": v.in_use} for k, v in usage.items()}
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    from rich.markup import escape
     from rich.table import Table
 
     from berth_cli.rendering.console import console
 
     out = console()
-    out.print(f"[bold]{slug}[/] {escape(str(summary['displayName']))} (agency {summary['agency']})")
-    out.print(f"project {summary['projectId']}, {'enabled' if summary['enabled'] else '[red]disabled[/]'}")
+    out.print(
+        f"[bold]{_shown(slug)}[/] {_shown(summary['displayName'])} (agency {_shown(summary['agency'])})"
+    )
+    out.print(
+        f"project {_shown(summary['projectId'])}, {'enabled' if summary['enabled'] else '[red]disabled[/]'}"
+    )
     table = Table(title="quota and usage", title_justify="left")
     for column in ("field", "in use", "limit"):
         table.add_column(column, justify="left" if column == "field" else "right")
     for name, u in usage.items():
-        table.add_row(name, f"{u.in_use:g}", "unlimited" if u.limit < 0 else str(u.limit))
+        table.add_row(_shown(name), f"{u.in_use:g}", "unlimited" if u.limit < 0 else str(u.limit))
     out.print(table)
     for label, key in (
         ("networks", "networks"),
@@ -121,7 +132,7 @@ def show(slug: Annotated[str, typer.Argument(help="The tenant's slug.")]) -> Non
     ):
         value = summary[key]
         items = [f"{n} {c}" for n, c in value.items()] if isinstance(value, dict) else list(value)  # type: ignore[call-overload]
-        out.print(f"{label}: {escape(', '.join(items)) or '-'}")
+        out.print(f"{label}: {_shown(', '.join(items), None) or '-'}")
 
 
 @group.command("destroy")
@@ -187,16 +198,17 @@ def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
             )
         )
         return
-    from rich.markup import escape
 
     from berth_cli.rendering.console import console
 
     out = console()
-    out.print(f"[bold]{preview.slug}[/] (project {preview.project_id}) is disabled. Purging would remove:")
+    out.print(
+        f"[bold]{_shown(preview.slug)}[/] (project {_shown(preview.project_id)}) is disabled. Purging would remove:"
+    )
     for key in preview.berth_owned:
-        out.print(f"  [red]-[/] {escape(key)}")
+        out.print(f"  [red]-[/] {_shown(key)}")
     for kind, rid, name in preview.cleanup:
-        out.print(f"  [red]-[/] {kind} {escape(name)} ({rid}) [dim](project cleanup)[/]")
+        out.print(f"  [red]-[/] {_shown(kind)} {_shown(name)} ({_shown(rid)}) [dim](project cleanup)[/]")
 
 
 def _forget_tenant(slug: str, reason: str, deleted: int, cleaned: int) -> None:
