@@ -82,7 +82,7 @@ def test_members_cannot_take_other_roles(role: str) -> None:
     ],
 )
 def test_port_ranges(ports: str, ok: bool) -> None:
-    rule = {"direction": "ingress", "protocol": "udp", "ports": ports}
+    rule = {"direction": "ingress", "protocol": "udp", "ports": ports, "remote": "10.64.0.0/12"}
     if ok:
         assert SecurityGroupRule.model_validate(rule).ports == ports
     else:

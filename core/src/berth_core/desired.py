@@ -33,10 +33,13 @@ def _tags(slug: str) -> list[str]:
 def rule_identity(rule: SecurityGroupRule, slug: str, group: str) -> dict[str, Json]:
     """The fields that make a rule what it is (Neutron rules are immutable; a changed rule is a new one)."""
     low, high = rule.port_range if rule.ports is not None else (None, None)
+    protocol: str | None = None if rule.protocol == "any" else rule.protocol
+    if protocol == "icmp" and rule.ethertype == "IPv6":
+        protocol = "ipv6-icmp"  # Neutron's name for ICMP over IPv6 (what it stores, so no diff later)
     return {
         "direction": rule.direction,
-        "ethertype": "IPv4",
-        "protocol": None if rule.protocol == "any" else rule.protocol,
+        "ethertype": rule.ethertype,
+        "protocol": protocol,
         "portRangeMin": low,
         "portRangeMax": high,
         "remoteIpPrefix": None if rule.remote is None else str(rule.remote),

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.manifest import API_VERSION, TenantManifest
-from berth_core.model_errors import describe, format_path, problems_from_validation
+from berth_core.model_errors import format_path, problems_from_validation
+from berth_core.safe_text import describe
 from berth_core.safe_yaml import FieldPath, Locator, YamlIssue, parse_documents
 from berth_core.site import Site
 
@@ -180,15 +181,50 @@ def _header_problem(document: Document, kind: str) -> Problem | None:
     return None
 
 
+def _null_paths(data: Any, path: FieldPath = ()) -> list[FieldPath]:
+    """Every place the document holds null (`key: ~`, `key:` with nothing, `- null`)."""
+    if data is None:
+        return [path]
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in _null_paths(value, (*path, key))]
+    if isinstance(data, list):
+        return [p for index, value in enumerate(data) for p in _null_paths(value, (*path, index))]
+    return []
+
+
+def _lineage(upper: str, lower: str) -> bool:
+    """`upper` is `lower` or one of its ancestors (as formatted field paths; "" is the document)."""
+    return not upper or lower == upper or lower.startswith((upper + ".", upper + "["))
+
+
+def _related(field: str, null: str) -> bool:
+    """A problem at, above or below a null is the null's consequence (`remote: ~` -> 'no source')."""
+    return _lineage(field, null) or _lineage(null, field)
+
+
 def validate_document(document: Document, model: type[M], kind: str) -> tuple[M | None, list[Problem]]:
-    """The document as `model`, or None and every problem found in it."""
+    """The document as `model`, or None and every problem found in it.
+
+    null is never a value: an optional field left out means its default, but `remote: ~` or `key:` with
+    nothing must not silently mean "none" (a rule without a source is open to every source). Each null is
+    refused on its own; the model's problems that are only its consequences are left out.
+    """
     header = _header_problem(document, kind)
     if header is not None:
         return None, [header]
+    nulls = _null_paths(document.data)
     try:
-        return model.model_validate(document.data), []
+        result: M | None = model.model_validate(document.data)
+        problems: list[Problem] = []
     except ValidationError as error:
-        return None, problems_from_validation(error, document.data, model, document.file, document.find)
+        result = None
+        problems = problems_from_validation(error, document.data, model, document.file, document.find)
+    if not nulls:
+        return result, problems
+    shown = [format_path(n) for n in nulls]
+    kept = [p for p in problems if not any(_related(p.location.field, n) for n in shown)]
+    found = [Problem(document.locate(n, prefer_key=True), "value.null") for n in nulls]
+    return None, kept + found
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

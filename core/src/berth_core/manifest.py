@@ -12,14 +12,15 @@ and the code `berth.issues` carries several (suffix, code, params) at once.
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
+from berth_core.fields import Address, AnyNetwork, Network, Ports, port_range
 from berth_core.model_base import Model
-from berth_core.naming import check_display_name, check_slug
+from berth_core.naming import check_display_name, check_email, check_slug
+from berth_core.quota_fields import out_of_bounds
 
 API_VERSION = "berth/v1"
 
@@ -35,49 +36,12 @@ AgencyCode = Annotated[str, Field(pattern=AGENCY_CODE_PATTERN)]
 ResourceName = Annotated[str, Field(pattern=RESOURCE_NAME_PATTERN)]
 FlavorName = Annotated[str, Field(pattern=FLAVOR_NAME_PATTERN)]
 QuotaInt = Annotated[int, Field(ge=-1, strict=True)]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PORTS = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
-
-
-def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise PydanticCustomError("value.email", "not an e-mail address: {got}", {"got": value})
-    return value
-
-
-def _network_address_only(value: object) -> object:
-    """`10.64.9.7/24` is a host, not a network: say so precisely instead of pydantic's vague error."""
-    if isinstance(value, str):
-        try:
-            network = ipaddress.IPv4Network(value, strict=False)
-        except ValueError:
-            return value  # not an address at all: pydantic reports ip_v4_network
-        if network.with_prefixlen != value:
-            raise PydanticCustomError(
-                "network.host_bits", "{got} has host bits set", {"got": value, "network": str(network)}
-            )
-    return value
-
-
-def _ports_text(value: object) -> object:
-    return str(value) if type(value) is int else value  # `ports: 443` is as natural as `ports: "443"`
-
-
-def _check_ports(value: str) -> str:
-    match = _PORTS.match(value)
-    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, -1)
-    if not (1 <= low <= high <= 65535):
-        raise PydanticCustomError("rule.ports_range", "bad ports {got}", {"got": value})
-    return value
-
-
-Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_network_address_only)]
-Ports = Annotated[str, BeforeValidator(_ports_text), AfterValidator(_check_ports)]
+Issue = tuple[tuple[str | int, ...], str, dict[str, Any]]  # (field path below the model, code, params)
 
 
 class Contact(Model):
     name: DisplayName
-    email: Annotated[str, AfterValidator(_check_email)]
+    email: Annotated[str, AfterValidator(check_email)]
 
 
 RESERVED_SLUGS = frozenset({"platform"})  # the site's own resources are planned as the "platform" tenant
@@ -125,6 +89,20 @@ class QuotaValues(Model):
         """The fields that are set, keyed by berth's camelCase names."""
         return {k: v for k, v in self.model_dump(by_alias=True).items() if v is not None}
 
+    @model_validator(mode="after")
+    def _within_service_limits(self) -> QuotaValues:
+        # a value nova, neutron or cinder would refuse fails here, not half-way through an apply
+        values = self.as_dict()
+        issues: list[Issue] = [
+            ((name,), "quota.above_service_max", {"field": name, "got": values[name], "limit": limit})
+            for name, limit in out_of_bounds(values)
+        ]
+        if issues:
+            raise PydanticCustomError(
+                "berth.issues", "{count} problems", {"issues": issues, "count": len(issues)}
+            )
+        return self
+
 
 class QuotaRequest(Model):
     class_name: str = Field(alias="class", pattern=RESOURCE_NAME_PATTERN)
@@ -135,9 +113,9 @@ class NetworkSpec(Model):
     """A tenant network with one IPv4 subnet: a prefix length from the site pool, or an explicit CIDR."""
 
     name: ResourceName
-    prefix_length: int | None = Field(default=None, ge=16, le=29)
+    prefix_length: StrictInt | None = Field(default=None, ge=16, le=29)
     cidr: Network | None = None
-    dns_nameservers: tuple[ipaddress.IPv4Address, ...] = ()
+    dns_nameservers: tuple[Address, ...] = ()
     description: str | None = Field(default=None, max_length=255)
 
     @model_validator(mode="after")
@@ -148,38 +126,44 @@ class NetworkSpec(Model):
 
 
 class RouterSpec(Model):
-    external: bool = True  # gateway on the site's external network (SNAT to the outside)
+    external: StrictBool = True  # gateway on the site's external network (SNAT to the outside)
 
 
 class SecurityGroupRule(Model):
+    """One Neutron rule. Its source is always explicit: Neutron reads "no remote" as every source."""
+
     direction: Literal["ingress", "egress"]
     protocol: Literal["tcp", "udp", "icmp", "any"] = "tcp"
-    ports: Ports | None = None  # "443" or "8000-8080"; tcp/udp only
-    remote: Network | None = None  # a CIDR
+    ports: Ports | None = None  # "443" or "8000-8080"; tcp/udp only, and required there ("1-65535": all)
+    remote: AnyNetwork | None = None  # a CIDR; the whole Internet is written 0.0.0.0/0 or ::/0
     remote_group: ResourceName | None = None  # another security group of the same tenant
     description: str | None = Field(default=None, max_length=255)
 
     @model_validator(mode="after")
     def _coherent(self) -> SecurityGroupRule:
+        issues: list[Issue] = []
         if self.remote is not None and self.remote_group is not None:
-            raise PydanticCustomError(
-                "rule.remote_one_of", "give at most one of remote or remoteGroup", {"at": ("remoteGroup",)}
-            )
+            issues.append((("remoteGroup",), "rule.remote_one_of", {}))
+        if self.remote is None and self.remote_group is None:
+            issues.append(((), "rule.source_missing", {"direction": self.direction}))
         if self.ports is not None and self.protocol not in ("tcp", "udp"):
+            issues.append((("ports",), "rule.ports_protocol", {"protocol": self.protocol}))
+        if self.ports is None and self.protocol in ("tcp", "udp"):
+            issues.append((("ports",), "rule.ports_missing", {"protocol": self.protocol}))
+        if issues:
             raise PydanticCustomError(
-                "rule.ports_protocol",
-                "ports apply to tcp and udp only",
-                {"at": ("ports",), "protocol": self.protocol},
+                "berth.issues", "{count} problems", {"issues": issues, "count": len(issues)}
             )
         return self
 
     @property
     def port_range(self) -> tuple[int, int]:
-        """(low, high) of `ports`; (0, 0) when the rule has none (all ports, or not tcp/udp)."""
-        if self.ports is None:
-            return (0, 0)
-        low, _, high = self.ports.partition("-")
-        return (int(low), int(high or low))
+        """(low, high) of `ports`; (0, 0) when the rule has none (not tcp/udp)."""
+        return (0, 0) if self.ports is None else port_range(self.ports)
+
+    @property
+    def ethertype(self) -> Literal["IPv4", "IPv6"]:
+        return "IPv6" if isinstance(self.remote, ipaddress.IPv6Network) else "IPv4"
 
 
 def _not_default_group(value: str) -> str:
@@ -212,9 +196,6 @@ class Member(Model):
     @property
     def principal(self) -> tuple[str, str]:
         return ("user", self.user) if self.user is not None else ("group", self.group or "")
-
-
-Issue = tuple[tuple[str | int, ...], str, dict[str, Any]]  # (field path below the model, code, params)
 
 
 def _duplicates(what: str, names: list[str], field: str | None = "name") -> list[Issue]:

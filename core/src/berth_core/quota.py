@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.manifest import QuotaRequest
-from berth_core.quota_fields import QUOTA_FIELD_BY_NAME, QUOTA_FIELD_NAMES, UNLIMITED, Service
+from berth_core.quota_fields import (
+    QUOTA_FIELD_BY_NAME,
+    QUOTA_FIELD_NAMES,
+    UNLIMITED,
+    Service,
+    out_of_bounds,
+)
 from berth_core.site import QuotaClass, Site
 
 Locate = Callable[[str], Location]
@@ -149,4 +155,18 @@ def resolve_quota(
         raise ManifestInvalid(problems)
     merged = _class_values(classes, chain)
     merged.update(request.overrides.as_dict())
-    return ResolvedQuota({name: merged[name] for name in QUOTA_FIELD_NAMES})
+    values = {name: merged[name] for name in QUOTA_FIELD_NAMES}
+    # the models bound each value already; this holds for a request or class built any other way too
+    over = out_of_bounds(values)
+    if over:
+        raise ManifestInvalid(
+            [
+                Problem(
+                    locate("spec.quota"),
+                    "quota.above_service_max",
+                    {"field": name, "got": values[name], "limit": limit},
+                )
+                for name, limit in over
+            ]
+        )
+    return ResolvedQuota(values)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
+from berth_core.fields import Address, Network
 from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
 from berth_core.model_base import Model
 
 # Placement resource classes berth admits against, plus the block-storage pool (cinder, not placement).
 ResourceClass = Literal["VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB"]
 RESOURCE_CLASSES: tuple[ResourceClass, ...] = ("VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB")
-PositiveRatio = Annotated[float, Field(gt=0, le=64)]
 
 
 class Zone(Model):
@@ -24,8 +23,8 @@ class Zone(Model):
 
 class ExternalNetwork(Model):
     name: ResourceName
-    cidr: ipaddress.IPv4Network
-    gateway: ipaddress.IPv4Address | None = None
+    cidr: Network
+    gateway: Address | None = None
     physical_network: str | None = None  # provider mapping on a real site; None on the devcloud
 
 
@@ -33,10 +32,10 @@ class AddressPool(Model):
     """Tenant IPv4 space, backed by a Neutron subnet pool of the same name."""
 
     name: ResourceName
-    cidr: ipaddress.IPv4Network
-    default_prefix_length: int = Field(default=24, ge=16, le=29)
-    min_prefix_length: int = Field(default=20, ge=8, le=29)
-    max_prefix_length: int = Field(default=28, ge=16, le=30)
+    cidr: Network
+    default_prefix_length: StrictInt = Field(default=24, ge=16, le=29)
+    min_prefix_length: StrictInt = Field(default=20, ge=8, le=29)
+    max_prefix_length: StrictInt = Field(default=28, ge=16, le=30)
 
     @model_validator(mode="after")
     def _ordered(self) -> AddressPool:
@@ -62,10 +61,10 @@ class AddressPool(Model):
 
 class Flavor(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-    vcpus: int = Field(ge=1)
-    ram_mib: int = Field(ge=64, alias="ramMiB")
-    disk_gib: int = Field(default=0, ge=0, alias="diskGiB")
-    public: bool = True
+    vcpus: StrictInt = Field(ge=1)
+    ram_mib: StrictInt = Field(ge=64, alias="ramMiB")
+    disk_gib: StrictInt = Field(default=0, ge=0, alias="diskGiB")
+    public: StrictBool = True
 
 
 class QuotaClass(QuotaValues):
@@ -79,19 +78,19 @@ class Host(Model):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")]
     zone: ResourceName
-    vcpus: int = Field(ge=1)
-    ram_mib: int = Field(ge=512, alias="ramMiB")
-    disk_gib: int = Field(default=0, ge=0, alias="diskGiB")
+    vcpus: StrictInt = Field(ge=1)
+    ram_mib: StrictInt = Field(ge=512, alias="ramMiB")
+    disk_gib: StrictInt = Field(default=0, ge=0, alias="diskGiB")
 
 
 class PerClass(Model):
     """A number per resource class (VCPU, MEMORY_MB, DISK_GB, VOLUME_GB)."""
 
     model_config = Model.model_config | {"alias_generator": None}
-    VCPU: float | None = None
-    MEMORY_MB: float | None = None
-    DISK_GB: float | None = None
-    VOLUME_GB: float | None = None
+    VCPU: StrictFloat | None = None  # an integer is a number too; text and booleans are not
+    MEMORY_MB: StrictFloat | None = None
+    DISK_GB: StrictFloat | None = None
+    VOLUME_GB: StrictFloat | None = None
 
     def get(self, rc: ResourceClass, default: float) -> float:
         value = getattr(self, rc)
@@ -105,7 +104,9 @@ class CapacityPolicy(Model):
     # how far committed quota may exceed allocatable capacity (1.0 = not at all)
     overbooking: PerClass = PerClass(VCPU=1.0, MEMORY_MB=1.0, DISK_GB=1.0, VOLUME_GB=1.0)
     agency_caps: dict[AgencyCode, QuotaValues] = Field(default_factory=dict)
-    volume_capacity_gib: int = Field(default=0, ge=0, alias="volumeCapacityGiB")  # block-storage backend size
+    volume_capacity_gib: StrictInt = Field(
+        default=0, ge=0, alias="volumeCapacityGiB"
+    )  # block-storage backend size
 
 
 class IdentitySpec(Model):
