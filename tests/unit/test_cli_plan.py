@@ -198,3 +198,15 @@ def test_agency_text_is_printed_verbatim_never_as_markup(
     code, out, _ = run(capsys, "plan", "--site", "plantest", "--offline")
     assert code == 0
     assert "displayName Sở Y tế [bold]Hải Phòng[/bold]" in out
+
+
+def test_rules_are_shown_in_words_and_world_open_ones_are_counted(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "plan", "--site", "plantest", "--offline")
+    assert code == 0
+    assert "ingress tcp 443 from 0.0.0.0/0 (open to the Internet)" in out
+    assert "ingress tcp 5432 from group web" in out
+    assert "rules are open to the whole Internet" in out or "rule is open to the whole Internet" in out
+    code, out, _ = run(capsys, "--lang", "vi", "plan", "--site", "plantest", "--offline")
+    assert "chiều vào tcp 5432 từ nhóm web" in out and "mở ra toàn bộ Internet" in out

@@ -79,6 +79,9 @@ def print_plan(plan: Plan, report: AdmissionReport, out: Path | None, *, offline
 
     from berth_cli.rendering.admission import print_admission
     from berth_cli.rendering.console import console as make_console
+    from berth_core.i18n import translate
+    from berth_core.rule_text import is_world_open
+    from berth_core.safe_text import printable
 
     console = make_console()
     print_admission(report, console, agencies=False)
@@ -88,25 +91,47 @@ def print_plan(plan: Plan, report: AdmissionReport, out: Path | None, *, offline
     for change in plan.changes:
         if change.action != "no-op":
             by_tenant.setdefault(change.tenant, []).append(change)
+    world_open = 0
     for tenant, changes in sorted(by_tenant.items()):
-        lines = [f"\n[bold]{tenant}[/]"]  # slugs are [a-z0-9-]: nothing to escape
+        # observed tenants and keys come from the cloud: escape controls (printable), then markup (escape)
+        lines = [f"\n[bold]{escape(printable(tenant))}[/]"]
         for change in changes:
             symbol, style = _SYMBOL[change.action]
-            details = escape(_details(change))  # display names are the agency's text: never markup
-            lines.append(f"  [{style}]{symbol} {escape(change.key)}[/]" + (f"  {details}" if details else ""))
+            details = escape(printable(_details(change, OPTIONS.lang), limit=None))
+            key = escape(printable(change.key))
+            if (
+                change.kind == "secgroup-rule"
+                and change.action != "delete"
+                and is_world_open(change.after or {})
+            ):
+                world_open += 1
+                details = f"[bold yellow]{details}[/]"
+            lines.append(f"  [{style}]{symbol} {key}[/]" + (f"  {details}" if details else ""))
         console.print("\n".join(lines))  # one print per tenant: rich is slow per call on 1,000 tenants
     counts = plan.counts()
     console.print(
         f"\nPlan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
         f"{counts['no-op']} unchanged."
     )
+    if world_open:
+        console.print(
+            f"[bold yellow]{escape(translate('plan.world_open', OPTIONS.lang, count=world_open))}[/]"
+        )
     if report.override_reason:
         console.print(f"[yellow]Capacity overridden:[/] {report.override_reason}")
     if out is not None:
         console.print(f"Saved to {out} (sha256 {plan.sha256}).")
 
 
-def _details(change: Change) -> str:
+def _details(change: Change, lang: str) -> str:
+    """What a reviewer needs beside the key: a rule in words, a CIDR, a role, a name."""
+    if change.kind == "secgroup-rule":
+        from berth_core.rule_text import rule_words
+
+        words = rule_words(change.after or change.before or {}, lang)
+        if change.action == "update":
+            return ("replace: " if change.replace else "changes ") + ", ".join(change.changed) + f"; {words}"
+        return words
     if change.action == "update":
         return ("replace: " if change.replace else "changes ") + ", ".join(change.changed)
     after = change.after or {}
