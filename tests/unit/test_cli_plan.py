@@ -49,7 +49,7 @@ def test_json_output_is_the_plan(root: Path, capsys: pytest.CaptureFixture[str])
     assert code == 0
     plan = Plan.from_json(out)
     assert plan.tenants == ("cong-du-lieu-mo", "so-tttt", "so-y-te")
-    assert plan.ipam == {
+    assert plan.ipam.to_dict() == {
         "cong-du-lieu-mo/web": "10.64.0.0/25",
         "so-tttt/app": "10.64.1.0/24",
         "so-y-te/app": "10.64.2.0/24",
@@ -129,7 +129,7 @@ def test_override_needs_a_reason_and_is_recorded(root: Path, capsys: pytest.Capt
     code, out, err = run(capsys, "-o", "json", *args, "--allow-overbooking", "--reason", "mùa tuyển sinh")
     assert code == 0, err
     admission = Plan.from_json(out).admission
-    assert admission is not None and admission["overrideReason"] == "mùa tuyển sinh"
+    assert admission is not None and admission.override_reason == "mùa tuyển sinh"
 
 
 def test_invalid_manifest_is_exit_3_with_its_location(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,7 +153,7 @@ def test_the_ledger_keeps_previous_allocations(root: Path, capsys: pytest.Captur
     )
     code, out, _ = run(capsys, "-o", "json", "plan", "--site", "plantest", "--offline")
     assert code == 0
-    ipam = Plan.from_json(out).ipam
+    ipam = Plan.from_json(out).ipam.to_dict()
     assert ipam["so-y-te/app"] == "10.65.0.0/24"  # stays where it was
     assert ipam["gone/app"] == "10.64.0.0/24"  # another tenant's space is never reused
     assert ipam["cong-du-lieu-mo/web"] == "10.64.1.0/25"

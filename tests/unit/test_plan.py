@@ -31,8 +31,8 @@ def test_offline_plan_creates_everything_and_records_its_inputs() -> None:
     assert plan.has_changes
     assert plan.counts() == {"create": len(plan.changes), "update": 0, "delete": 0, "no-op": 0}
     assert plan.observed_sha256 == ObservedState().sha256()
-    assert plan.ipam == {"so-y-te/app": "10.64.0.0/24"}
-    assert plan.admission is not None and plan.admission["refused"] is False
+    assert plan.ipam.to_dict() == {"so-y-te/app": "10.64.0.0/24"}
+    assert plan.admission is not None and plan.admission.refused is False
     assert outcome.desired.resources["subnet/so-y-te/app"].attrs["cidr"] == "10.64.0.0/24"
 
 
@@ -67,7 +67,7 @@ def test_broken_plan_files_are_usage_errors(text: str, message: str) -> None:
 def test_replanning_the_simulated_result_changes_nothing() -> None:
     first = plan_of(located("so-y-te", networks=APP, router={"external": True}))
     cloud = simulate(first.plan, ObservedState())
-    ledger = Ledger.from_json(json.dumps({"version": 1, "allocations": first.plan.ipam}))
+    ledger = Ledger.from_json(json.dumps({"version": 1, "allocations": first.plan.ipam.to_dict()}))
     second = plan_of(
         located("so-y-te", networks=APP, router={"external": True}), ledger=ledger, observed=cloud
     )
@@ -79,8 +79,8 @@ def test_observed_subnets_keep_their_cidr_without_a_ledger() -> None:
     first = plan_of(located("b-tenant", networks=APP))
     cloud = simulate(first.plan, ObservedState())
     second = plan_of(located("a-tenant", networks=APP), located("b-tenant", networks=APP), observed=cloud)
-    assert second.plan.ipam["b-tenant/app"] == "10.64.0.0/24"
-    assert second.plan.ipam["a-tenant/app"] == "10.64.1.0/24"
+    assert second.plan.ipam.to_dict()["b-tenant/app"] == "10.64.0.0/24"
+    assert second.plan.ipam.to_dict()["a-tenant/app"] == "10.64.1.0/24"
 
 
 def test_committed_quota_before_comes_from_the_observed_quotas() -> None:
@@ -95,13 +95,13 @@ def test_committed_quota_before_comes_from_the_observed_quotas() -> None:
 def test_capacity_refusal_is_reported_not_raised() -> None:
     outcome = plan_of(located("qua-tai", quota={"class": "medium", "overrides": {"cores": 64}}))
     assert outcome.admission.refused
-    assert outcome.plan.admission is not None and outcome.plan.admission["refused"] is True
+    assert outcome.plan.admission is not None and outcome.plan.admission.refused is True
     overridden = plan_of(
         located("qua-tai", quota={"class": "medium", "overrides": {"cores": 64}}), override_reason="khẩn cấp"
     )
     assert not overridden.admission.refused
     assert overridden.plan.admission is not None
-    assert overridden.plan.admission["overrideReason"] == "khẩn cấp"
+    assert overridden.plan.admission.override_reason == "khẩn cấp"
 
 
 def test_all_quota_and_address_problems_of_all_tenants_at_once() -> None:
@@ -126,3 +126,11 @@ def test_all_quota_and_address_problems_of_all_tenants_at_once() -> None:
 def test_make_plan_without_changes() -> None:
     plan = make_plan("s", ObservedState(), ObservedState())
     assert not plan.has_changes and plan.changes == ()
+
+
+def test_a_plans_ledger_and_admission_are_typed_and_round_trip_exactly() -> None:
+    plan = plan_of(located("so-y-te", networks=APP), override_reason=None).plan
+    again = Plan.from_json(plan.to_json())
+    assert isinstance(again.ipam, Ledger) and again.ipam == plan.ipam
+    assert again.admission == plan.admission  # every class and agency line, typed
+    assert again.sha256 == plan.sha256

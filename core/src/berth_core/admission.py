@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from berth_core.capacity import CapacitySnapshot
 from berth_core.quota_fields import UNLIMITED
@@ -52,6 +52,14 @@ class Total:
 
     def to_dict(self) -> dict[str, object]:
         return {"amount": self.amount, "unbounded": list(self.unbounded)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Total:
+        return cls(int(data["amount"]), tuple(str(s) for s in data.get("unbounded") or ()))
+
+
+def _optional_total(data: Mapping[str, Any] | None) -> Total | None:
+    return None if data is None else Total.from_dict(data)
 
 
 def _total(commitments: Sequence[Commitment], field: str, scale: int) -> Total:
@@ -108,6 +116,20 @@ class ClassLine:
             "verdict": self.verdict,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClassLine:
+        return cls(
+            resource_class=data["resourceClass"],
+            allocatable=int(data["allocatable"]),
+            overbooking=float(data["overbooking"]),
+            limit=None if data["limit"] is None else int(data["limit"]),
+            before=_optional_total(data["committedBefore"]),
+            after=_optional_total(data["committedAfter"]),
+            usage=int(data["usage"]),
+            free=int(data["free"]),
+            verdict=data["verdict"],
+        )
+
 
 @dataclass(frozen=True)
 class AgencyLine:
@@ -127,6 +149,17 @@ class AgencyLine:
             "committedAfter": self.after.to_dict(),
             "verdict": self.verdict,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AgencyLine:
+        return cls(
+            agency=str(data["agency"]),
+            field=str(data["field"]),
+            cap=None if data["cap"] is None else int(data["cap"]),
+            before=Total.from_dict(data["committedBefore"]),
+            after=Total.from_dict(data["committedAfter"]),
+            verdict=data["verdict"],
+        )
 
 
 @dataclass(frozen=True)
@@ -168,6 +201,17 @@ class AdmissionReport:
             "classes": [c.to_dict() for c in self.classes],
             "agencies": [a.to_dict() for a in self.agencies],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AdmissionReport:
+        """The report as a saved plan holds it (its `refused` is derived again from the lines)."""
+        reason = data.get("overrideReason")
+        return cls(
+            source=str(data["source"]),
+            classes=tuple(ClassLine.from_dict(c) for c in data["classes"]),
+            agencies=tuple(AgencyLine.from_dict(a) for a in data["agencies"]),
+            override_reason=None if reason is None else str(reason),
+        )
 
 
 def _explain(what: str, after: Total, limit: int | None) -> str:

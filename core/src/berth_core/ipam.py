@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 from berth_core.errors import Location, Problem
 from berth_core.site import AddressPool
@@ -43,12 +44,23 @@ class Ledger:
 
     entries: Mapping[LedgerKey, IPv4Network] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, str]:
+        """`{"<tenant>/<network>": "<cidr>"}`, sorted: the form a plan and the ledger file hold."""
+        return {f"{s}/{n}": str(c) for (s, n), c in sorted(self.entries.items())}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Ledger:
+        entries: dict[LedgerKey, IPv4Network] = {}
+        for key, cidr in raw.items():
+            slug, sep, network = str(key).partition("/")
+            if not sep:
+                raise ValueError(f"key {key!r} is not <tenant>/<network>")
+            entries[(slug, network)] = IPv4Network(str(cidr))
+        return cls(entries)
+
     def to_json(self) -> str:
-        allocations = {f"{s}/{n}": str(c) for (s, n), c in sorted(self.entries.items())}
-        return (
-            json.dumps({"version": LEDGER_VERSION, "allocations": allocations}, indent=2, sort_keys=True)
-            + "\n"
-        )
+        document = {"version": LEDGER_VERSION, "allocations": self.to_dict()}
+        return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Ledger:
@@ -59,13 +71,7 @@ class Ledger:
         raw = data.get("allocations")
         if not isinstance(raw, dict):
             raise ValueError("allocations must be a mapping")
-        entries: dict[LedgerKey, IPv4Network] = {}
-        for key, cidr in raw.items():
-            slug, sep, network = str(key).partition("/")
-            if not sep:
-                raise ValueError(f"key {key!r} is not <tenant>/<network>")
-            entries[(slug, network)] = IPv4Network(str(cidr))
-        return cls(entries)
+        return cls.from_dict(raw)
 
 
 class _Taken:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from berth_core.admission import AdmissionReport
 from berth_core.diff import ACTIONS, Action, Change, diff
 from berth_core.errors import UsageError
+from berth_core.ipam import Ledger
 from berth_core.state import Json, ObservedState, Resource, State, sha256_of
 
 FORMAT_VERSION = 1
@@ -28,10 +29,8 @@ class Plan:
     tenants: tuple[str, ...]
     changes: tuple[Change, ...]
     observed_sha256: str
-    ipam: Mapping[str, str] = field(
-        default_factory=dict
-    )  # "<slug>/<network>" -> CIDR, the ledger after apply
-    admission: Mapping[str, Json] | None = None  # AdmissionReport.to_dict()
+    ipam: Ledger = field(default_factory=Ledger)  # every allocation of the site: the ledger after apply
+    admission: AdmissionReport | None = None  # the capacity verdict it was admitted with (None: not admitted)
     manifests: tuple[str, ...] = ()  # the paths `berth plan` was given (none: the site's manifests/)
 
     def content(self) -> dict[str, Json]:
@@ -40,8 +39,8 @@ class Plan:
             "site": self.site,
             "tenants": list(self.tenants),
             "observedSha256": self.observed_sha256,
-            "ipam": dict(sorted(self.ipam.items())),
-            "admission": None if self.admission is None else dict(self.admission),
+            "ipam": self.ipam.to_dict(),
+            "admission": None if self.admission is None else self.admission.to_dict(),
             "changes": [c.to_dict() for c in self.changes],
         }
         if self.manifests:  # absent when none were given, so plans saved before the field keep their sha
@@ -83,8 +82,10 @@ class Plan:
                 tenants=tuple(data["tenants"]),
                 changes=tuple(Change.from_dict(c) for c in data["changes"]),
                 observed_sha256=str(data["observedSha256"]),
-                ipam=dict(data.get("ipam") or {}),
-                admission=data.get("admission"),
+                ipam=Ledger.from_dict(data.get("ipam") or {}),
+                admission=None
+                if data.get("admission") is None
+                else AdmissionReport.from_dict(data["admission"]),
                 manifests=tuple(str(m) for m in data.get("manifests") or ()),
             )
         except UsageError:
@@ -104,15 +105,15 @@ def make_plan(
     desired: State,
     observed: ObservedState,
     *,
-    ipam: Mapping[str, str] | None = None,
-    admission: Mapping[str, Json] | None = None,
+    ipam: Ledger | None = None,
+    admission: AdmissionReport | None = None,
 ) -> Plan:
     return Plan(
         site=site,
         tenants=desired.tenants,
         changes=tuple(diff(desired, observed)),
         observed_sha256=observed.sha256(),
-        ipam=dict(ipam or {}),
+        ipam=ipam or Ledger(),
         admission=admission,
     )
 

@@ -198,8 +198,7 @@ def plan_tenants(inputs: PlanInputs) -> PlanOutcome:
             [*desired.resources.values(), *platform.resources.values()],
             [*desired.tenants, *platform.tenants],
         )
-    ledger = {f"{s}/{n}": str(c) for (s, n), c in allocation.ledger.entries.items()}
-    plan = make_plan(inputs.site.name, desired, inputs.observed, ipam=ledger, admission=report.to_dict())
+    plan = make_plan(inputs.site.name, desired, inputs.observed, ipam=allocation.ledger, admission=report)
     refused = [replacement_problem(change, inputs) for change in forbidden_replacements(plan.changes)]
     if refused:  # before anything is written, whichever engine would run
         raise ManifestInvalid(refused)

@@ -216,7 +216,7 @@ def replan_command(plan: Plan, plan_file: Path) -> str:
     import shlex
 
     words = ["berth", "plan", "--site", plan.site, "--out", str(plan_file)]
-    accepted = (plan.admission or {}).get("overrideReason")
+    accepted = plan.admission.override_reason if plan.admission is not None else None
     if accepted:
         words += ["--allow-overbooking", "--reason", str(accepted)]
     if any(path.startswith("-") for path in plan.manifests):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from ipaddress import IPv4Network
 from pathlib import Path
 
 from berth_cli.state.files import write_atomic
@@ -28,7 +26,6 @@ def read_ledger(state_dir: Path) -> Ledger:
         ) from None
 
 
-def write_ledger(state_dir: Path, plan_ipam: Mapping[str, str]) -> None:
+def write_ledger(state_dir: Path, ledger: Ledger) -> None:
     """After an apply the ledger becomes the plan's: every allocation of the site."""
-    entries = {tuple(key.split("/", 1)): IPv4Network(cidr) for key, cidr in plan_ipam.items()}
-    write_atomic(state_dir / LEDGER_FILE, Ledger(entries).to_json())  # type: ignore[arg-type]
+    write_atomic(state_dir / LEDGER_FILE, ledger.to_json())
