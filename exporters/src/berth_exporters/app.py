@@ -1,58 +1,28 @@
 """Assemble and run the exporter: config, connection, collectors, refresher, HTTP server.
 
-Shared by the console script `berth-exporter` (berth_exporters.main) and `berth exporter serve`.
+Shared by the console script `berth-exporter` (berth_exporters.main) and `berth exporter serve`; both build
+the configuration with berth_exporters.config.exporter_config.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from berth_core.errors import UsageError
-from berth_core.site import Site
 from berth_exporters.collectors import blockstorage, compute, identity, network, placement
+from berth_exporters.config import (
+    DEFAULT_LISTEN,
+    SERVICES,
+    ExporterConfig,
+    check_collectors,
+    parse_listen,
+)
 from berth_exporters.connection import Reader
 from berth_exporters.refresher import Observe, Refresher
 
-DEFAULT_LISTEN = "127.0.0.1:9180"
-SERVICES = {
-    "identity": "identity",
-    "placement": "placement",
-    "compute": "compute",
-    "network": "network",
-    "blockstorage": "block_storage",
-}
-
-
-@dataclass(frozen=True)
-class ExporterConfig:
-    site: Site
-    clouds_yaml: Path
-    cloud: str | None = None  # default: OS_CLOUD, else the first cloud of clouds.yaml
-    listen: str = DEFAULT_LISTEN
-    interval: float = 60.0
-    max_stale: float | None = None  # default: 10 intervals
-    concurrency: int = 8
-    timeout: float = 30.0  # seconds per OpenStack request
-    # collector -> base URL replacing the catalog's endpoint (tests point one at a closed port)
-    endpoint_overrides: Mapping[str, str] = field(default_factory=dict)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """`127.0.0.1:9180`, `[::1]:9180` or `:9180` (loopback); a clear UsageError otherwise."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen {text!r} is not HOST:PORT", hint="e.g. 127.0.0.1:9180")
-    host = host.strip("[]") or "127.0.0.1"
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise UsageError(f"--listen host {host!r} is not an IP address", hint="e.g. 127.0.0.1:9180") from None
-    return host, int(port)
+__all__ = ["DEFAULT_LISTEN", "ExporterConfig", "RunningExporter", "build", "parse_listen", "serve"]
 
 
 def observers(cloud: Reader, concurrency: int) -> dict[str, Observe]:
@@ -67,9 +37,7 @@ def observers(cloud: Reader, concurrency: int) -> dict[str, Observe]:
 
 
 def overrides_by_service(config: ExporterConfig) -> dict[str, str]:
-    unknown = sorted(set(config.endpoint_overrides) - set(SERVICES))
-    if unknown:
-        raise UsageError(f"unknown collector(s) {', '.join(unknown)}", hint=f"one of {', '.join(SERVICES)}")
+    check_collectors(config.endpoint_overrides)
     return {SERVICES[name]: url for name, url in config.endpoint_overrides.items()}
 
 
@@ -119,6 +87,6 @@ def start_in_background(config: ExporterConfig) -> RunningExporter:
     refresher.refresh_once()
     server = serve(refresher, config.listen)
     refresher.start()
-    host, port = parse_listen(config.listen)
+    host, port = config.bind
     shown = f"[{host}]" if ":" in host else host
     return RunningExporter(refresher, server, f"http://{shown}:{port}/metrics")

@@ -1,6 +1,9 @@
 """`berth-exporter`: the exporter as its own console script, without Typer.
 
-berth-exporter --site aio [--listen 127.0.0.1:9180] [--interval 60] [--clouds-yaml PATH]
+berth-exporter --site aio [--listen 127.0.0.1:9180] [--interval 60] [--clouds-yaml PATH] [--lang vi|en]
+
+The same configuration (berth_exporters.config) and error report (berth_exporters.report) as
+`berth exporter serve`: an invalid site or option prints the same lines with the same exit code.
 """
 
 from __future__ import annotations
@@ -14,23 +17,19 @@ import threading
 from pathlib import Path
 
 from berth_core.errors import BerthError, ExitCode
-
-
-def _root() -> Path:
-    env = os.environ.get("BERTH_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    return next((c for c in (here, *here.parents) if (c / "inventory").is_dir()), here)
+from berth_exporters.config import DEFAULT_CONCURRENCY, DEFAULT_INTERVAL, DEFAULT_LISTEN
+from berth_exporters.report import default_lang, report, report_unexpected
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="berth-exporter", description="berth's Prometheus capacity exporter.")
     p.add_argument("--site", default=os.environ.get("BERTH_SITE", "aio"), help="site under inventory/<site>/")
     p.add_argument(
-        "--listen", default="127.0.0.1:9180", help="HOST:PORT to serve /metrics on (default loopback)"
+        "--listen", default=DEFAULT_LISTEN, help="HOST:PORT to serve /metrics on (default loopback)"
     )
-    p.add_argument("--interval", type=float, default=60.0, help="seconds between background refreshes")
+    p.add_argument(
+        "--interval", type=float, default=DEFAULT_INTERVAL, help="seconds between background refreshes"
+    )
     p.add_argument(
         "--max-stale", type=float, default=None, help="seconds a failing collector's data is still served"
     )
@@ -38,7 +37,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cloud", default=None, help="cloud name in clouds.yaml (default: OS_CLOUD, else its first cloud)"
     )
-    p.add_argument("--concurrency", type=int, default=8, help="per-project quota reads in flight")
+    p.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="per-project quota reads in flight"
+    )
     p.add_argument(
         "--endpoint-override",
         action="append",
@@ -46,37 +47,26 @@ def parser() -> argparse.ArgumentParser:
         metavar="COLLECTOR=URL",
         help="replace a service's endpoint",
     )
+    p.add_argument("--lang", choices=("vi", "en"), default=None, help="vi or en (default from LANG)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from berth_core.errors import UsageError
-    from berth_core.loader import load_site
-    from berth_exporters.app import ExporterConfig, build, serve
+    from berth_exporters.app import build, serve
+    from berth_exporters.config import exporter_config, site_files
 
-    if args.interval <= 0:
-        raise UsageError("--interval must be positive")
-    root = _root()
-    state = (
-        Path(os.environ["BERTH_STATE_DIR"]) / args.site
-        if os.environ.get("BERTH_STATE_DIR")
-        else root / ".berth" / args.site
-    )
-    overrides = {}
-    for item in args.endpoint_override:
-        name, sep, url = item.partition("=")
-        if not sep:
-            raise UsageError(f"--endpoint-override {item!r} is not COLLECTOR=URL")
-        overrides[name] = url
-    config = ExporterConfig(
-        site=load_site(root / "inventory" / args.site / "cloud.yml"),
-        clouds_yaml=args.clouds_yaml or state / "clouds.yaml",
-        cloud=args.cloud,
+    cloud_yml, state_dir = site_files(args.site)
+    config = exporter_config(
+        cloud_yml=cloud_yml,
+        state_dir=state_dir,
         listen=args.listen,
         interval=args.interval,
         max_stale=args.max_stale,
+        clouds_yaml=args.clouds_yaml,
+        cloud=args.cloud,
         concurrency=args.concurrency,
-        endpoint_overrides=overrides,
+        endpoint_overrides=args.endpoint_override,
     )
     refresher, _cloud = build(config)
     # SIGTERM and SIGINT are a clean stop from the moment /metrics can answer (a supervisor, or a test, may
@@ -97,18 +87,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(argv)  # a malformed option: argparse's message, exit 2 (usage)
+    lang = args.lang or default_lang()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return run(args)
     except BerthError as error:
-        where = f"{error.location.prefix()}: " if error.location else ""
-        print(f"Error: {where}{error.message}", file=sys.stderr)
-        if error.hint:
-            print(f"Hint: {error.hint}", file=sys.stderr)
-        return int(error.exit_code)
+        return report(error, lang)
     except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except Exception as unexpected:
+        if args.debug:
+            raise
+        return report_unexpected(unexpected)
 
 
 if __name__ == "__main__":

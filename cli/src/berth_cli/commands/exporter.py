@@ -1,5 +1,8 @@
 """`berth exporter serve`: the capacity exporter in the foreground (berth-exporter is the same without Typer);
-`berth exporter stop`: stop the one `berth demo` left running in the background."""
+`berth exporter stop`: stop the one `berth demo` left running in the background.
+
+Both exporter front doors build their configuration with berth_exporters.config and report errors with
+berth_exporters.report, so they refuse the same input with the same lines and exit code."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Annotated
 import typer
 
 from berth_cli.context import OPTIONS
+from berth_exporters.config import DEFAULT_CONCURRENCY, DEFAULT_INTERVAL, DEFAULT_LISTEN
 
 group = typer.Typer(
     help="Prometheus capacity exporter: serve cached capacity, quota and usage metrics.", no_args_is_help=True
@@ -20,10 +24,10 @@ def serve(
     *,
     listen: Annotated[
         str, typer.Option("--listen", help="HOST:PORT for /metrics (loopback by default).")
-    ] = "127.0.0.1:9180",
+    ] = DEFAULT_LISTEN,
     interval: Annotated[
         float, typer.Option("--interval", help="Seconds between background refreshes.")
-    ] = 60.0,
+    ] = DEFAULT_INTERVAL,
     max_stale: Annotated[
         float | None,
         typer.Option(
@@ -37,7 +41,9 @@ def serve(
         str | None,
         typer.Option("--cloud", help="Cloud name in clouds.yaml (default: OS_CLOUD, else its first cloud)."),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Per-project quota reads in flight.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Per-project quota reads in flight.")
+    ] = DEFAULT_CONCURRENCY,
     endpoint_override: Annotated[
         list[str] | None,
         typer.Option("--endpoint-override", help="COLLECTOR=URL: replace a service's endpoint (repeatable)."),
@@ -48,40 +54,38 @@ def serve(
     import signal
     import threading
 
-    from berth_core.errors import UsageError
-    from berth_core.loader import load_site
-    from berth_exporters.app import ExporterConfig, build, serve
+    from berth_core.errors import BerthError
+    from berth_exporters.app import build, serve
+    from berth_exporters.config import exporter_config
+    from berth_exporters.report import report
 
-    if interval <= 0:
-        raise UsageError("--interval must be positive")
-    overrides: dict[str, str] = {}
-    for item in endpoint_override or []:
-        name, sep, url = item.partition("=")
-        if not sep:
-            raise UsageError(f"--endpoint-override {item!r} is not COLLECTOR=URL")
-        overrides[name] = url
-    config = ExporterConfig(
-        site=load_site(OPTIONS.cloud_yml),
-        clouds_yaml=clouds_yaml or OPTIONS.state_dir / "clouds.yaml",
-        cloud=cloud,
-        listen=listen,
-        interval=interval,
-        max_stale=max_stale,
-        concurrency=concurrency,
-        endpoint_overrides=overrides,
-    )
-    refresher, _cloud = build(config)
-    if once:
-        refresher.refresh_once()
-        typer.echo(refresher.exposition()[0].decode(), nl=False)
-        return
-    # before the first answer: whoever sees /metrics answer may stop it at once, and must get a clean stop
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
-    server = serve(refresher, listen)
+    try:  # reported as `berth-exporter` reports it: one renderer for both front doors
+        config = exporter_config(
+            cloud_yml=OPTIONS.cloud_yml,
+            state_dir=OPTIONS.state_dir,
+            listen=listen,
+            interval=interval,
+            max_stale=max_stale,
+            clouds_yaml=clouds_yaml,
+            cloud=cloud or OPTIONS.cloud,
+            concurrency=concurrency,
+            endpoint_overrides=endpoint_override or [],
+        )
+        refresher, _cloud = build(config)
+        if once:
+            refresher.refresh_once()
+            typer.echo(refresher.exposition()[0].decode(), nl=False)
+            return
+        # before the first answer: whoever sees /metrics answer may stop it at once, and must get a clean stop
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
+        server = serve(refresher, config.listen)
+    except BerthError as error:
+        raise typer.Exit(report(error, OPTIONS.lang)) from None
     refresher.start()
     typer.echo(
-        f"berth exporter for site {OPTIONS.site}: http://{listen}/metrics (refresh every {interval:g}s); Ctrl-C stops"
+        f"berth exporter for site {OPTIONS.site}: http://{config.listen}/metrics "
+        f"(refresh every {config.interval:g}s); Ctrl-C stops"
     )
     try:
         stopped.wait()  # Ctrl-C raises KeyboardInterrupt here: the error boundary says "Interrupted."
