@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import OPTIONS, site_context
 from berth_core.errors import ExitCode, PreflightFailed
 from tests.ssh.conftest import REPO, LabSite, results_by_host
 from tests.support.netns_sshd import SshLab, keygen
@@ -86,9 +86,10 @@ def test_gate_stops_a_deploy_on_failure_and_lets_a_good_site_through(test_site: 
     monkeypatch.setattr(OPTIONS, "site", "t")
     from berth_cli.preflight.gate import preflight_or_fail
 
+    ctx = site_context()
     with pytest.raises(PreflightFailed) as failed:
-        preflight_or_fail(None)
+        preflight_or_fail(ctx, None)
     assert failed.value.exit_code == ExitCode.PREFLIGHT_FAILED
     assert "2 failing" in failed.value.message
     test_site.known_hosts.write_text(test_site.lab.known_hosts.read_text())
-    preflight_or_fail("good1")  # no exception
+    preflight_or_fail(ctx, "good1")  # no exception

@@ -11,7 +11,7 @@ from pulumi.runtime import settings
 
 from berth_core.errors import PulumiFailed
 from berth_core.site import Site
-from berth_core.state import State
+from berth_core.state import DesiredState
 from berth_stacks.programs import site_targets
 from berth_stacks.runner import StackSummary
 from tests.stacks.mocks import OpenStackMocks, RecordingMonitor
@@ -23,10 +23,10 @@ class MockStackRunner:
         self.registered: dict[str, set[tuple[str, str]]] = {}  # stack -> (type, name) of its resources
         self.runs = 0
 
-    def apply_site(self, site: Site, desired: State) -> list[StackSummary]:
+    def apply_site(self, site: Site, desired: DesiredState) -> list[StackSummary]:
         self.runs += 1
         summaries = []
-        for target in site_targets(site, desired):  # type: ignore[arg-type]
+        for target in site_targets(site, desired):
             if target.name == self.fail_on:
                 raise PulumiFailed(f"pulumi up of stack {target.name} failed", hint="(mock runtime)")
             mocks = OpenStackMocks()

@@ -1,10 +1,13 @@
 """The CLI's single error boundary: named exit codes, one-line messages, no tracebacks."""
 
 import pytest
+import typer
 
-from berth_cli.errors import hoist_global_options
-from berth_cli.main import main
+from berth_cli.errors import global_options, hoist_global_options
+from berth_cli.main import app, main
 from berth_core.errors import ExitCode
+
+GLOBALS = global_options(typer.main.get_command(app))
 
 
 @pytest.mark.parametrize(
@@ -21,7 +24,14 @@ from berth_core.errors import ExitCode
     ],
 )
 def test_global_options_may_stand_anywhere(argv, expected):
-    assert hoist_global_options(argv) == expected
+    assert hoist_global_options(argv, GLOBALS) == expected
+
+
+def test_the_global_options_are_the_callbacks_own_cloud_included():
+    assert {"--site", "--output", "-o", "--lang", "--cloud"} <= GLOBALS.with_value
+    assert {"--debug", "--version"} <= GLOBALS.flags
+    argv = ["cloud", "status", "--cloud", "aio-system"]
+    assert hoist_global_options(argv, GLOBALS) == ["--cloud", "aio-system", "cloud", "status"]
 
 
 def test_unknown_command_is_a_usage_error(capsys):

@@ -156,6 +156,14 @@ def test_facts_command_writes_the_snapshot_it_prints(capsys, tmp_path, machine):
     assert [(h["name"], h["vcpus"], h["ramMiB"]) for h in doc["measuredHosts"]] == [("aio", 4, 16384)]
 
 
+def test_facts_text_output_names_the_snapshot(capsys, tmp_path, machine):
+    """The table and where the snapshot went (the last line once called print on a function)."""
+    machine(ENOUGH)
+    assert main(["hosts", "facts", "--site", "aio"]) == 0
+    out = capsys.readouterr().out
+    assert "snapshot written to" in out and str(tmp_path / "state" / "aio" / "facts.json") in out
+
+
 def test_hosts_help_does_not_import_paramiko():
     import subprocess
     import sys

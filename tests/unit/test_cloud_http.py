@@ -122,11 +122,6 @@ def test_a_status_listed_as_ok_is_answered_once_and_not_raised(server, proxy):
         call(ad, "DELETE", "/networks/gone", ok=(204,), what="network/t/app", retry=FAST)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="berth_cloud.http.call returns the 404's error envelope as if it were the resource's body",
-)
 def test_a_404_listed_as_ok_returns_no_body(server, proxy):
     _, script = server
     ad, _ = proxy

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import typer
 from typer.exceptions import Abort, Exit, TyperException
@@ -55,11 +57,27 @@ def _safe(text: str) -> str:
     return "\n".join(printable(line, _LINE_MAX) for line in text.split("\n"))
 
 
-_GLOBAL_WITH_VALUE = ("--site", "--output", "-o", "--lang")
-_GLOBAL_FLAGS = ("--debug",)
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The root callback's options: those that take a value, and flags."""
+
+    with_value: frozenset[str]
+    flags: frozenset[str]
 
 
-def hoist_global_options(args: list[str]) -> list[str]:
+def global_options(command: Any) -> GlobalOptions:
+    """The one list of global options, derived from the callback's parameters (never spelled twice).
+
+    `command` is Typer's root group (Typer carries its own click: its options are told by type name)."""
+    with_value: set[str] = set()
+    flags: set[str] = set()
+    for param in command.params:
+        if param.param_type_name == "option":
+            (flags if param.is_flag else with_value).update([*param.opts, *param.secondary_opts])
+    return GlobalOptions(frozenset(with_value), frozenset(flags))
+
+
+def hoist_global_options(args: list[str], options: GlobalOptions) -> list[str]:
     """Let global options stand anywhere (`berth plan --site haiphong`), as operators type them.
 
     Click only accepts them before the sub-command, so move them to the front; `--` ends the scan.
@@ -73,9 +91,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.extend(args[i:])
             break
         name = arg.split("=", 1)[0]
-        if arg in _GLOBAL_FLAGS or (name in _GLOBAL_WITH_VALUE and "=" in arg):
+        if arg in options.flags or (name in options.with_value and "=" in arg):
             front.append(arg)
-        elif arg in _GLOBAL_WITH_VALUE and i + 1 < len(args):
+        elif arg in options.with_value and i + 1 < len(args):
             front.extend(args[i : i + 2])
             i += 1
         else:
@@ -85,9 +103,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 
 def run_guarded(app: typer.Typer, argv: list[str] | None) -> int:
-    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv, global_options(command))
     try:
-        result = app(args=args, standalone_mode=False)
+        result = command.main(args=args, prog_name="berth", standalone_mode=False)
         return int(result or 0) if isinstance(result, int) else 0
     except BerthError as error:
         report(error)

@@ -31,7 +31,7 @@ from berth_core.diff import Change, diff
 from berth_core.errors import BerthError, OpenStackError
 from berth_core.plan import Plan
 from berth_core.platform import PLATFORM_TENANT
-from berth_core.state import ObservedState, Resource, State
+from berth_core.state import DesiredState, ObservedState, Resource, State
 
 Create = Callable[[ApplyContext, Change], str]
 Update = Callable[[ApplyContext, Change, str], None]
@@ -263,12 +263,12 @@ class _Runner:
                 raise
 
 
-def desired_from_plan(plan: Plan) -> State:
+def desired_from_plan(plan: Plan) -> DesiredState:
     """The desired resources a saved plan carries (its creates, updates and no-ops), for `apply`."""
     kept = [
         Resource(c.key, c.tenant, dict(c.after), c.depends_on) for c in plan.changes if c.after is not None
     ]
-    return State.of(kept, plan.tenants)
+    return DesiredState.of(kept, plan.tenants)
 
 
 def pending_changes(plan: Plan, observed: State) -> dict[str, list[Change]]:

@@ -115,8 +115,8 @@ def call(
                 hint="check the region and the service catalogue",
             ) from None
         status = response.status_code
-        if status in ok:
-            return _body(response) if response.content else None
+        if status in ok:  # an error status accepted as done (a 404 on delete) carries no resource
+            return _body(response) if response.content and status < 400 else None
         if status in retry_status and not last:
             continue
         message = error_text(_body(response)) or response.reason or "error"

@@ -86,7 +86,7 @@ class RunTally:
 
     def _apply_stats(self, data: dict[str, Any]) -> None:
         """Ansible's own recap is authoritative (loops count once per task there)."""
-        names = set()
+        names: set[str] = set()
         for key in ("ok", "changed", "failures", "skipped", "dark", "ignored"):
             names.update((data.get(key) or {}).keys())
         for name in names:

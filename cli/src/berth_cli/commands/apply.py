@@ -87,10 +87,10 @@ def apply(
 
 
 def show_plan(ctx: SiteContext, planned: Planned) -> None:
-    from berth_cli.commands.plan import print_plan  # moves to rendering.plan once plan.py settles
+    from berth_cli.rendering.plan import print_plan
 
     if ctx.output == "text":
-        print_plan(planned.outcome.plan, planned.outcome.admission, None, offline=False)
+        print_plan(planned.outcome.plan, planned.outcome.admission, None, offline=False, lang=ctx.lang)
 
 
 def confirm() -> bool:

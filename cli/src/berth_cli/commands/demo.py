@@ -103,7 +103,7 @@ def _answers(url: str) -> bool:
 
     try:
         with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - loopback URL we built
-            return reply.status == 200
+            return bool(reply.status == 200)
     except OSError:
         return False
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import site_context
 from berth_exporters.config import DEFAULT_CONCURRENCY, DEFAULT_INTERVAL, DEFAULT_LISTEN
 
 group = typer.Typer(
@@ -37,10 +37,6 @@ def serve(
     clouds_yaml: Annotated[
         Path | None, typer.Option("--clouds-yaml", help="Default: .berth/<site>/clouds.yaml.")
     ] = None,
-    cloud: Annotated[
-        str | None,
-        typer.Option("--cloud", help="Cloud name in clouds.yaml (default: OS_CLOUD, else its first cloud)."),
-    ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", help="Per-project quota reads in flight.")
     ] = DEFAULT_CONCURRENCY,
@@ -50,7 +46,9 @@ def serve(
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Refresh once, print the metrics and exit.")] = False,
 ) -> None:
-    """Serve /metrics: collectors refresh in the background, every scrape gets the last complete snapshot."""
+    """Serve /metrics: collectors refresh in the background, every scrape gets the last complete snapshot.
+
+    Logs in with the global --cloud (anywhere on the line), else OS_CLOUD, else the clouds.yaml's first."""
     import signal
     import threading
 
@@ -59,15 +57,16 @@ def serve(
     from berth_exporters.config import exporter_config
     from berth_exporters.report import report
 
+    ctx = site_context()
     try:  # reported as `berth-exporter` reports it: one renderer for both front doors
         config = exporter_config(
-            cloud_yml=OPTIONS.cloud_yml,
-            state_dir=OPTIONS.state_dir,
+            cloud_yml=ctx.cloud_yml,
+            state_dir=ctx.state_dir,
             listen=listen,
             interval=interval,
             max_stale=max_stale,
             clouds_yaml=clouds_yaml,
-            cloud=cloud or OPTIONS.cloud,
+            cloud=ctx.cloud,
             concurrency=concurrency,
             endpoint_overrides=endpoint_override or [],
         )
@@ -81,10 +80,10 @@ def serve(
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())  # a service manager's stop is a clean exit
         server = serve(refresher, config.listen)
     except BerthError as error:
-        raise typer.Exit(report(error, OPTIONS.lang)) from None
+        raise typer.Exit(report(error, ctx.lang)) from None
     refresher.start()
     typer.echo(
-        f"berth exporter for site {OPTIONS.site}: http://{config.listen}/metrics "
+        f"berth exporter for site {ctx.site}: http://{config.listen}/metrics "
         f"(refresh every {config.interval:g}s); Ctrl-C stops"
     )
     try:
@@ -99,9 +98,10 @@ def stop() -> None:
     """Stop the exporter `berth demo` started for this site (by its recorded PID)."""
     from berth_cli.state.background import stop_exporter
 
-    pid = stop_exporter(OPTIONS.state_dir, OPTIONS.site)
+    ctx = site_context()
+    pid = stop_exporter(ctx.state_dir, ctx.site)
     print(
-        f"{OPTIONS.site}: exporter (pid {pid}) stopped" if pid else f"{OPTIONS.site}: no exporter was running"
+        f"{ctx.site}: exporter (pid {pid}) stopped" if pid else f"{ctx.site}: no exporter was running"
     )
 
 

@@ -3,79 +3,91 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import SiteContext, site_context
 from berth_cli.rendering.console import console
+
+if TYPE_CHECKING:
+    from berth_cli.preflight.runner import HostReport
 
 group = typer.Typer(
     help="Check the data-centre hosts before a deploy: preflight, host keys, measured capacity.",
     no_args_is_help=True,
 )
 
-_LIMIT = typer.Option(None, "--limit", "-l", help="Comma-separated hosts, groups or patterns (as Ansible's).")
-_TIMEOUT = typer.Option(15.0, "--timeout", min=0.5, help="Seconds per host, from connect to the probe's end.")
-_HOSTS = typer.Argument(..., help="Inventory host names or groups whose keys to record.")
-_PARALLEL = typer.Option(16, "--parallel", min=1, max=256, help="Hosts checked at the same time.")
+Limit = Annotated[
+    str | None,
+    typer.Option("--limit", "-l", help="Comma-separated hosts, groups or patterns (as Ansible's)."),
+]
+Timeout = Annotated[
+    float, typer.Option("--timeout", min=0.5, help="Seconds per host, from connect to the probe's end.")
+]
+Parallel = Annotated[int, typer.Option("--parallel", min=1, max=256, help="Hosts checked at the same time.")]
 
 
-def _check_hosts(limit: str | None, timeout: float, parallel: int):  # type: ignore[no-untyped-def]
+def _check_hosts(ctx: SiteContext, limit: str | None, timeout: float, parallel: int) -> list[HostReport]:
     """Probe the site's hosts (progress on stderr when it is a terminal); the per-host reports."""
     from berth_cli.preflight.check import run_site
 
-    progress = console(stderr=True) if OPTIONS.output == "text" and sys.stderr.isatty() else None
+    progress = console(stderr=True) if ctx.output == "text" and sys.stderr.isatty() else None
     _, reports = run_site(
-        OPTIONS.site,
-        OPTIONS.site_dir,
-        OPTIONS.root,
+        ctx.site,
+        ctx.site_dir,
+        ctx.root,
         limit,
         timeout=timeout,
         parallel=parallel,
         console=progress,
+        debug=ctx.debug,
     )
     return reports
 
 
 @group.command("check")
-def check(limit: str = _LIMIT, timeout: float = _TIMEOUT, parallel: int = _PARALLEL) -> None:
+def check(*, limit: Limit = None, timeout: Timeout = 15.0, parallel: Parallel = 16) -> None:
     """Check every host (or --limit): reachability, host key, auth, OS, CPU, RAM, disk, time, ports, MTU, DNS."""
     from berth_cli.preflight.render import as_json, print_text, summary_line
     from berth_core.errors import PreflightFailed
 
-    reports = _check_hosts(limit, timeout, parallel)
-    if OPTIONS.output == "json":
-        print(as_json(OPTIONS.site, reports))
+    ctx = site_context()
+    reports = _check_hosts(ctx, limit, timeout, parallel)
+    if ctx.output == "json":
+        print(as_json(ctx.site, reports))
     else:
-        print_text(console(), OPTIONS.site, reports)
+        print_text(console(), ctx.site, reports)
     if any(r.status == "fail" for r in reports):
         raise PreflightFailed(
-            summary_line(OPTIONS.site, reports),
+            summary_line(ctx.site, reports),
             hint="Each failure above says what to do; re-run the check after fixing.",
         )
 
 
 @group.command("trust")
 def trust(
-    hosts: list[str] = _HOSTS,
-    yes: bool = typer.Option(
-        False, "--yes", "-y", help="Record without asking (after checking fingerprints)."
-    ),
-    replace: bool = typer.Option(
-        False, "--replace", help="Replace a recorded key that changed (re-installed host)."
-    ),
-    timeout: float = _TIMEOUT,
+    hosts: Annotated[list[str], typer.Argument(help="Inventory host names or groups whose keys to record.")],
+    *,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Record without asking (after checking fingerprints).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a recorded key that changed (re-installed host).")
+    ] = False,
+    timeout: Timeout = 15.0,
 ) -> None:
     """Show the keys hosts offer and record them in inventory/<site>/known_hosts, only on confirmation."""
     from berth_cli.preflight.inventory import load_inventory
     from berth_cli.preflight.trust import offered_key, record
     from berth_core.errors import PreflightFailed, UsageError
 
-    inv = load_inventory(OPTIONS.site_dir, OPTIONS.root)
+    ctx = site_context()
+    inv = load_inventory(ctx.site_dir, ctx.root)
     selected = [h for h in inv.select(",".join(hosts)) if h.connection != "local"]
     if not selected:
         raise UsageError("no SSH host selected: hosts with ansible_connection local need no host key")
-    out = sys.stdout if OPTIONS.output == "text" else sys.stderr
+    out = sys.stdout if ctx.output == "text" else sys.stderr
     offers, refused = [], []
     for host in selected:
         try:
@@ -84,7 +96,7 @@ def trust(
             raise PreflightFailed(
                 f"{host.name} ({host.address}:{host.port}): cannot fetch its host key: "
                 f"{exc or type(exc).__name__}",
-                hint=f"berth hosts check --site {OPTIONS.site} --limit {host.name} says why.",
+                hint=f"berth hosts check --site {ctx.site} --limit {host.name} says why.",
             ) from exc
         line = f"{host.name} ({host.address}:{host.port}) offers {offer.key.get_name()} {offer.fingerprint}"
         if offer.state == "same":
@@ -115,7 +127,7 @@ def trust(
         typer.confirm(f"Record {len(offers)} key(s) in {inv.known_hosts}?", abort=True)
     record(inv.known_hosts, offers)
     print(f"recorded {len(offers)} key(s) in {inv.known_hosts}", file=out)
-    if OPTIONS.output == "json":
+    if ctx.output == "json":
         import json
 
         print(
@@ -138,9 +150,12 @@ def trust(
 
 @group.command("facts")
 def facts(
-    limit: str = typer.Option("computes", "--limit", "-l", help="Hosts to measure (default: computes)."),
-    timeout: float = _TIMEOUT,
-    parallel: int = _PARALLEL,
+    *,
+    limit: Annotated[
+        str, typer.Option("--limit", "-l", help="Hosts to measure (default: computes).")
+    ] = "computes",
+    timeout: Timeout = 15.0,
+    parallel: Parallel = 16,
 ) -> None:
     """Measure cores, RAM and disk of compute hosts; compare with cloud.yml; save .berth/<site>/facts.json."""
     import json
@@ -148,22 +163,23 @@ def facts(
     from berth_cli.preflight.facts import load_site, snapshot, write_snapshot
     from berth_core.errors import PreflightFailed
 
-    site = load_site(OPTIONS.cloud_yml)
-    reports = _check_hosts(limit, timeout, parallel)
+    ctx = site_context()
+    site = load_site(ctx.cloud_yml)
+    reports = _check_hosts(ctx, limit, timeout, parallel)
     doc = snapshot(site, reports)
-    path = write_snapshot(OPTIONS.state_dir, doc)
-    if OPTIONS.output == "json":
+    path = write_snapshot(ctx.state_dir, doc)
+    if ctx.output == "json":
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         _print_facts(doc, str(path))
     if doc["unmeasured"]:
         raise PreflightFailed(
             f"could not measure {', '.join(doc['unmeasured'])}",
-            hint=f"berth hosts check --site {OPTIONS.site} shows why.",
+            hint=f"berth hosts check --site {ctx.site} shows why.",
         )
 
 
-def _print_facts(doc: dict, path: str) -> None:  # type: ignore[type-arg]
+def _print_facts(doc: dict[str, Any], path: str) -> None:
     from rich.table import Table
 
     table = Table(title=f"Compute capacity: site {doc['site']} (declared / measured)")
@@ -180,7 +196,7 @@ def _print_facts(doc: dict, path: str) -> None:  # type: ignore[type-arg]
     out.print(table)
     for mismatch in doc["mismatches"]:
         out.print(f"mismatch: {mismatch}", soft_wrap=True)
-    console.print(f"snapshot written to {path}")
+    out.print(f"snapshot written to {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import SiteContext, site_context
 
 group = typer.Typer(help="Check tenant manifests before they reach the cloud.", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def _site_was_chosen(ctx: typer.Context) -> bool:
     return source is not None and source.name != "DEFAULT"
 
 
-def _site_file(ctx: typer.Context, against_site: bool | None) -> Path | None:
+def _site_file(ctx: typer.Context, site: SiteContext, against_site: bool | None) -> Path | None:
     """The cloud.yml to check against: on when asked, or when a named site has one; off with --no-site."""
     from berth_core.errors import UsageError
     from berth_core.i18n import translate
@@ -32,11 +32,9 @@ def _site_file(ctx: typer.Context, against_site: bool | None) -> Path | None:
         return None
     if against_site is None and not _site_was_chosen(ctx):
         return None
-    site_file = OPTIONS.cloud_yml
+    site_file = site.cloud_yml
     if not site_file.is_file():
-        raise UsageError(
-            translate("usage.no_site_file", OPTIONS.lang, site=OPTIONS.site, path=str(site_file))
-        )
+        raise UsageError(translate("usage.no_site_file", site.lang, site=site.site, path=str(site_file)))
     return site_file
 
 
@@ -61,17 +59,18 @@ def validate(
     from berth_core.safe_text import printable
     from berth_core.validate import validate_paths
 
-    lang = OPTIONS.lang
-    site_file = _site_file(ctx, against_site)
+    site = site_context()
+    lang = site.lang
+    site_file = _site_file(ctx, site, against_site)
     report = validate_paths(paths, site_file)
     if not report.files and not report.problems:
         raise UsageError(translate("usage.no_manifests", lang, paths=", ".join(str(p) for p in paths)))
     valid = not report.problems
 
-    if OPTIONS.output == "json":
+    if site.output == "json":
         document = {
             "valid": valid,
-            "site": OPTIONS.site if site_file else None,
+            "site": site.site if site_file else None,
             # file names and field paths come from the input: JSON leaves C1 and bidi controls raw
             "files": [
                 {"file": printable(f.file), "valid": f.valid, "tenants": f.tenants} for f in report.files
@@ -99,5 +98,5 @@ def validate(
     if not valid:
         raise ManifestInvalid(report.problems)
     typer.echo(translate("summary.valid", lang, count=len(report.manifests)))
-    site_note = translate("summary.site_checked", lang, site=OPTIONS.site) if site_file else None
+    site_note = translate("summary.site_checked", lang, site=site.site) if site_file else None
     typer.echo(site_note or translate("summary.site_skipped", lang))

@@ -23,6 +23,7 @@ def run_site(
     parallel: int = DEFAULT_PARALLEL,
     console: Console | None = None,
     measure: Measure | None = None,
+    debug: bool = False,
 ) -> tuple[Inventory, list[HostReport]]:
     """Check the selected hosts of the site; `measure` replaces reaching and probing them (default: real)."""
     inv = load_inventory(site_dir, root)
@@ -30,7 +31,9 @@ def run_site(
     for host in hosts:  # a typo in a preflight.yml is refused before any host is contacted
         inv.requirements(host)
     if console is None:
-        return inv, run_checks(inv, hosts, site, timeout=timeout, parallel=parallel, measure=measure)
+        return inv, run_checks(
+            inv, hosts, site, timeout=timeout, parallel=parallel, measure=measure, debug=debug
+        )
     done = 0
     with console.status(f"checking {len(hosts)} host(s) of {site}") as status:
 
@@ -40,6 +43,13 @@ def run_site(
             status.update(f"checked {done}/{len(hosts)} host(s) of {site} (last: {report.host.name})")
 
         reports = run_checks(
-            inv, hosts, site, timeout=timeout, parallel=parallel, on_done=progress, measure=measure
+            inv,
+            hosts,
+            site,
+            timeout=timeout,
+            parallel=parallel,
+            on_done=progress,
+            measure=measure,
+            debug=debug,
         )
     return inv, reports

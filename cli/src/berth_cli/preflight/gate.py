@@ -6,12 +6,12 @@ import sys
 
 from rich.console import Console
 
-from berth_cli.context import OPTIONS
+from berth_cli.context import SiteContext
 from berth_core.errors import PreflightFailed
 
 
-def preflight_or_fail(limit: str | None) -> None:
-    """Run every check for OPTIONS.site (optionally `--limit`ed); raise PreflightFailed (exit 9) on a failure.
+def preflight_or_fail(ctx: SiteContext, limit: str | None) -> None:
+    """Run every check for the site (optionally `--limit`ed); raise PreflightFailed (exit 9) on a failure.
 
     The table goes to stderr so a deploy's own output on stdout stays clean.
     """
@@ -20,13 +20,18 @@ def preflight_or_fail(limit: str | None) -> None:
 
     console = Console(stderr=True)
     _, reports = run_site(
-        OPTIONS.site, OPTIONS.site_dir, OPTIONS.root, limit, console=console if sys.stderr.isatty() else None
+        ctx.site,
+        ctx.site_dir,
+        ctx.root,
+        limit,
+        console=console if sys.stderr.isatty() else None,
+        debug=ctx.debug,
     )
     failing = [r for r in reports if r.status == "fail"]
     if failing:
-        print_text(console, OPTIONS.site, reports)
+        print_text(console, ctx.site, reports)
         raise PreflightFailed(
-            summary_line(OPTIONS.site, reports),
-            hint=f"Fix the failures above (berth hosts check --site {OPTIONS.site} shows them "
+            summary_line(ctx.site, reports),
+            hint=f"Fix the failures above (berth hosts check --site {ctx.site} shows them "
             "again), or pass --skip-preflight if you accept the risk.",
         )

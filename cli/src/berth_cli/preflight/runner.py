@@ -15,7 +15,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from berth_cli.context import OPTIONS
 from berth_cli.preflight import probe
 from berth_cli.preflight.inventory import Inventory, InventoryHost
 from berth_cli.preflight.ssh import Cancel, probe_over_ssh
@@ -90,6 +89,7 @@ def check_host(
     cancel: Cancel,
     *,
     measure: Measure | None = None,
+    debug: bool = False,
 ) -> HostReport:
     started = time.monotonic()
     report = HostReport(host)
@@ -99,7 +99,7 @@ def check_host(
     except BerthError:
         raise
     except Exception as exc:  # one host's surprise (a key format paramiko rejects, ...) must not sink the run
-        if OPTIONS.debug:
+        if debug:
             raise
         report.results.append(
             CheckResult(
@@ -172,6 +172,7 @@ def run_checks(
     parallel: int,
     on_done: Callable[[HostReport], None] | None = None,
     measure: Measure | None = None,
+    debug: bool = False,
 ) -> list[HostReport]:
     """Check `hosts` with at most `parallel` at a time; reports come back in inventory order."""
     if not hosts:
@@ -180,7 +181,8 @@ def run_checks(
     reports: dict[str, HostReport] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(hosts))), thread_name_prefix="preflight")
     futures: dict[Future[HostReport], InventoryHost] = {
-        pool.submit(check_host, inv, h, site, timeout, cancels[h.name], measure=measure): h for h in hosts
+        pool.submit(check_host, inv, h, site, timeout, cancels[h.name], measure=measure, debug=debug): h
+        for h in hosts
     }
     started: dict[str, float] = {}
     pending = set(futures)

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import paramiko
 
@@ -68,7 +69,7 @@ class _UnknownHostKeyError(paramiko.SSHException):
 class _RecordingRejectPolicy(paramiko.RejectPolicy):
     """RejectPolicy that keeps the offered key, so the failure can show its fingerprint. Never adds it."""
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> NoReturn:
         raise _UnknownHostKeyError(key)
 
 

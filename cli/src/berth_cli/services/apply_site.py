@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from berth_cloud import ApplyResult, Cloud
     from berth_core.plan import Plan
     from berth_core.site import Site
-    from berth_core.state import ObservedState, State
+    from berth_core.state import DesiredState, ObservedState
 
 EngineFactory = Callable[["Site"], "Engine"]
 
@@ -63,7 +63,7 @@ class _Attempt:
     """What one apply will make true: the plan, its desired state, the observation it was checked on."""
 
     plan: Plan
-    desired: State
+    desired: DesiredState
     observed: ObservedState
     planned: Planned | None  # None for a saved plan (its manifests were read when it was made)
 

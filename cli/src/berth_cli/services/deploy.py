@@ -140,7 +140,7 @@ def deploy_site(
     if not skip_preflight:
         from berth_cli.preflight.gate import preflight_or_fail
 
-        preflight_or_fail(limit)
+        preflight_or_fail(ctx, limit)
     summary = run_site_playbook(ctx, "site.yml", check=check, limit=limit, tags=tags, timeout=timeout)
     if check:
         return summary

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from berth_cloud import ApplyResult, Cloud, ProgressEvent
     from berth_core.plan import Plan
     from berth_core.site import Site
-    from berth_core.state import ObservedState, State
+    from berth_core.state import DesiredState, ObservedState
     from berth_stacks.runner import StackSummary
 
     Progress = Callable[[ProgressEvent], None]
@@ -29,14 +29,14 @@ class Engine(Protocol):
     name: str
 
     def apply(
-        self, plan: Plan, desired: State, observed: ObservedState, progress: Progress | None
+        self, plan: Plan, desired: DesiredState, observed: ObservedState, progress: Progress | None
     ) -> ApplyResult: ...
 
 
 class StackRunner(Protocol):
     """What the Pulumi engine needs of the Automation API (berth_stacks.runner.PulumiRunner)."""
 
-    def apply_site(self, site: Site, desired: State) -> list[StackSummary]: ...
+    def apply_site(self, site: Site, desired: DesiredState) -> list[StackSummary]: ...
 
 
 @dataclass
@@ -47,7 +47,7 @@ class DirectEngine:
     name: str = "direct"
 
     def apply(
-        self, plan: Plan, desired: State, observed: ObservedState, progress: Progress | None
+        self, plan: Plan, desired: DesiredState, observed: ObservedState, progress: Progress | None
     ) -> ApplyResult:
         from berth_cloud import apply as engine_apply
 
@@ -68,7 +68,7 @@ class PulumiEngine:
     stacks: list[StackSummary] = field(default_factory=list)
 
     def apply(
-        self, plan: Plan, desired: State, observed: ObservedState, progress: Progress | None
+        self, plan: Plan, desired: DesiredState, observed: ObservedState, progress: Progress | None
     ) -> ApplyResult:
         from berth_cloud import ApplyResult
         from berth_cloud.engine import Applied
@@ -84,7 +84,7 @@ class PulumiEngine:
             result.requests += rest.requests
         return result
 
-    def finish_beyond_pulumi(self, desired: State, progress: Progress | None) -> ApplyResult | None:
+    def finish_beyond_pulumi(self, desired: DesiredState, progress: Progress | None) -> ApplyResult | None:
         from berth_cloud import apply as engine_apply
         from berth_core.plan import make_plan
         from berth_stacks.types import beyond_pulumi
