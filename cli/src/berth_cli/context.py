@@ -10,29 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from berth_core import paths
+from berth_core.paths import Lang
+
 Output = Literal["text", "json"]
-Lang = Literal["vi", "en"]
 
 
 def default_lang() -> Lang:
-    """Vietnamese when the operator's locale says so (LANG=vi_VN.UTF-8), else English."""
-    for var in ("BERTH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "vi" if value.lower().startswith("vi") else "en"
-    return "en"
+    return paths.default_lang(os.environ)
 
 
 def project_root() -> Path:
-    """The berth checkout: BERTH_ROOT, else the nearest parent of the cwd holding inventory/."""
-    env = os.environ.get("BERTH_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "inventory").is_dir():
-            return candidate
-    return here
+    return paths.project_root(os.environ, Path.cwd())
 
 
 @dataclass
@@ -58,8 +47,7 @@ class Options:
     @property
     def state_dir(self) -> Path:
         """Per-site state: IPAM ledger, audit log, plans, Pulumi backend, lock, ansible artifacts, clouds.yaml."""
-        base = os.environ.get("BERTH_STATE_DIR")
-        return Path(base) / self.site if base else self.root / ".berth" / self.site
+        return paths.site_state_dir(self.root, self.site, os.environ)
 
     @property
     def manifests_dir(self) -> Path:

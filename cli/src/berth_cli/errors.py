@@ -10,25 +10,17 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from berth_cli.context import OPTIONS
-from berth_core.errors import BerthError, CapacityRefused, ExitCode, ManifestInvalid
+from berth_core.errors import BerthError, CapacityRefused, ExitCode
 
 
 def report(error: BerthError) -> None:
-    """Print a berth error to stderr: every problem of an invalid manifest, else message and hint."""
-    from berth_core.i18n import render_location, render_problem, translate
+    """Print a berth error to stderr as every front door does (berth_core.i18n.error_lines), after the
+    capacity table when it is a capacity refusal."""
+    from berth_core.i18n import error_lines
 
-    err = sys.stderr
-    label = translate("label.error", OPTIONS.lang)  # "Lỗi" under --lang vi
     _show_refused_capacity(error)
-    if isinstance(error, ManifestInvalid):
-        for problem in error.problems:  # every part is made safe where it is rendered (berth_core.i18n)
-            print(f"{label}: {render_problem(problem, OPTIONS.lang)}", file=err)
-        print(translate("summary.invalid", OPTIONS.lang, count=len(error.problems)), file=err)
-        return
-    where = f"{render_location(error.location, OPTIONS.lang)}: " if error.location else ""
-    print(f"{label}: {where}{_safe(error.message)}", file=err)
-    if error.hint:
-        print(f"{translate('label.hint', OPTIONS.lang)}: {_safe(error.hint)}", file=err)
+    for line in error_lines(error, OPTIONS.lang):
+        print(line, file=sys.stderr)
 
 
 def _show_refused_capacity(error: BerthError) -> None:
@@ -45,16 +37,6 @@ def _show_refused_capacity(error: BerthError) -> None:
     from berth_cli.rendering.console import console
 
     print_admission(report, console(stderr=True))
-
-
-_LINE_MAX = 2000  # one line of a message built from what a cloud or a file said: bounded
-
-
-def _safe(text: str) -> str:
-    """A message may quote input (a name, an API's answer): escape controls and cut, line by line."""
-    from berth_core.safe_text import printable
-
-    return "\n".join(printable(line, _LINE_MAX) for line in text.split("\n"))
 
 
 @dataclass(frozen=True)
@@ -126,6 +108,8 @@ def run_guarded(app: typer.Typer, argv: list[str] | None) -> int:
     except Exception as unexpected:
         if OPTIONS.debug:
             raise
-        print(f"Error: unexpected {type(unexpected).__name__}: {_safe(str(unexpected))}", file=sys.stderr)
-        print("Re-run with --debug for the traceback.", file=sys.stderr)
+        from berth_core.i18n import unexpected_lines
+
+        for line in unexpected_lines(unexpected):
+            print(line, file=sys.stderr)
         return int(ExitCode.UNEXPECTED)

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from berth_core.errors import Location, Problem
+from berth_core.errors import BerthError, Location, ManifestInvalid, Problem
 from berth_core.safe_text import printable
 
 DOMAIN = "berth"
@@ -75,3 +75,35 @@ def render_problem(problem: Problem, lang: str) -> str:
     prefix = render_location(problem.location, lang)
     text = message(problem, lang)
     return f"{prefix}: {text}" if prefix else text
+
+
+_LINE_MAX = 2000  # one line of a message built from what a cloud or a file said: bounded
+
+
+def _safe(text: str) -> str:
+    """A message may quote input (a name, an API's answer): escape controls and cut, line by line."""
+    from berth_core.safe_text import printable
+
+    return "\n".join(printable(line, _LINE_MAX) for line in text.split("\n"))
+
+
+def error_lines(error: BerthError, lang: str) -> list[str]:
+    """What every front door prints for a berth error: every located problem of an invalid input and their
+    count, else the message (located when it has a location) and its hint. Safe to print, in `lang`."""
+    label = translate("label.error", lang)  # "Lỗi" in Vietnamese
+    if isinstance(error, ManifestInvalid):
+        lines = [f"{label}: {render_problem(problem, lang)}" for problem in error.problems]
+        return [*lines, translate("summary.invalid", lang, count=len(error.problems))]
+    where = f"{render_location(error.location, lang)}: " if error.location else ""
+    lines = [f"{label}: {where}{_safe(error.message)}"]
+    if error.hint:
+        lines.append(f"{translate('label.hint', lang)}: {_safe(error.hint)}")
+    return lines
+
+
+def unexpected_lines(error: Exception) -> list[str]:
+    """A bug, not a reported error: one line, and how to see more (exit 1)."""
+    return [
+        f"Error: unexpected {type(error).__name__}: {_safe(str(error))}",
+        "Re-run with --debug for the traceback.",
+    ]

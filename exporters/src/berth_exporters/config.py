@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from berth_core import paths
 from berth_core.errors import UsageError
 
 if TYPE_CHECKING:  # the CLI imports this module for its option defaults: `berth --help` stays light
@@ -119,13 +120,6 @@ def exporter_config(
 
 
 def site_files(site: str, environ: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
-    """(cloud.yml, state dir) of a site for `berth-exporter`, found as `berth` finds them: BERTH_ROOT, else
-    the nearest parent of the cwd holding inventory/; BERTH_STATE_DIR/<site>, else <root>/.berth/<site>."""
-    if environ.get("BERTH_ROOT"):
-        root = Path(environ["BERTH_ROOT"]).resolve()
-    else:
-        here = Path.cwd().resolve()
-        root = next((c for c in (here, *here.parents) if (c / "inventory").is_dir()), here)
-    state = environ.get("BERTH_STATE_DIR")
-    state_dir = Path(state) / site if state else root / ".berth" / site
-    return root / "inventory" / site / "cloud.yml", state_dir
+    """(cloud.yml, state dir) of a site for `berth-exporter`, found as `berth` finds them (berth_core.paths)."""
+    root = paths.project_root(environ, Path.cwd())
+    return root / "inventory" / site / "cloud.yml", paths.site_state_dir(root, site, environ)
