@@ -42,6 +42,6 @@ def _source(attrs: Mapping[str, Json], lang: str) -> str:
 
 def rule_words(attrs: Mapping[str, Json], lang: str) -> str:
     """`ingress tcp 443 from 10.64.0.0/12`, `egress any to 0.0.0.0/0 (open to the Internet)`."""
-    direction = "egress" if attrs.get("direction") == "egress" else "ingress"
-    text = translate(f"plan.rule.{direction}", lang, what=_what(attrs, lang), source=_source(attrs, lang))
+    code = "plan.rule.egress" if attrs.get("direction") == "egress" else "plan.rule.ingress"
+    text = translate(code, lang, what=_what(attrs, lang), source=_source(attrs, lang))
     return f"{text} ({translate('plan.rule.world', lang)})" if is_world_open(attrs) else text
