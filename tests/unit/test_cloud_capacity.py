@@ -1,9 +1,14 @@
-"""berth_cloud.capacity: placement inventories/usages and cinder pools -> berth_core's CapacitySnapshot."""
+"""Placement inventories/usages and cinder pools -> berth_core's CapacitySnapshot: the one set of rules
+(berth_core.capacity) that `berth capacity` and the exporter both apply to what berth_cloud reads."""
 
 from __future__ import annotations
 
-from berth_cloud.capacity import compute_zones, provider_capacity, volume_inventory
-from berth_core.capacity import CapacitySnapshot
+from pathlib import Path
+
+from berth_core.capacity import CapacitySnapshot, compute_zones, provider_capacity, volume_inventory
+from berth_core.loader import load_site
+
+POLICY = load_site(Path(__file__).resolve().parents[2] / "inventory" / "aio" / "cloud.yml").spec.capacity
 
 # shaped like GET /resource_providers/{uuid}/inventories and .../usages
 INVENTORIES = {
@@ -69,18 +74,22 @@ def test_volume_pools_thin_and_thick():
             },
         },
     ]
-    inv = volume_inventory(pools)
+    inv = volume_inventory(pools, POLICY, used_gib=9999)  # pools that report a size say what is used
     assert (inv.total, inv.reserved, inv.used) == (2000, 100, 350)
     assert inv.allocation_ratio == 1.5
     assert inv.allocatable == int((2000 - 100) * 1.5)
 
 
-def test_backends_that_cannot_tell_fall_back_to_the_site():
+def test_backends_that_cannot_tell_fall_back_to_the_site_with_its_reservation_and_ratio():
     pools = [
         {"name": "fake", "capabilities": {"total_capacity_gb": "infinite", "free_capacity_gb": "infinite"}}
     ]
-    assert volume_inventory(pools, 4000).total == 4000
-    assert volume_inventory([], 0).total == 0
+    inv = volume_inventory(pools, POLICY, used_gib=120)
+    assert inv.total == POLICY.volume_capacity_gib > 0
+    assert inv.reserved == int(POLICY.reserved.get("VOLUME_GB", 0))
+    assert inv.allocation_ratio == POLICY.allocation_ratios.get("VOLUME_GB", 1.0)
+    assert inv.used == 120
+    assert volume_inventory([], POLICY) == volume_inventory(pools, POLICY)
 
 
 def test_compute_zones_from_the_services_list():

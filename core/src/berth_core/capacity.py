@@ -8,11 +8,11 @@ same dataclasses), so admission and the exporter never care where the numbers ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from berth_core.site import RESOURCE_CLASSES, Flavor, ResourceClass, Site
+from berth_core.site import RESOURCE_CLASSES, CapacityPolicy, Flavor, ResourceClass, Site
 
 HOST_CLASSES: tuple[ResourceClass, ...] = ("VCPU", "MEMORY_MB", "DISK_GB")
 Source = Literal["site", "placement"]
@@ -161,3 +161,81 @@ __all__ = [
     "flavor_needs",
     "snapshot_from_site",
 ]
+
+
+# Placement's and cinder's records as berth reads them (berth_cloud fetches them, CLI and exporter alike).
+Doc = Mapping[str, Any]
+
+
+def provider_capacity(
+    provider: Doc, inventories: Doc, usages: Doc, zones: Mapping[str, str], default_zone: str
+) -> ProviderCapacity:
+    """One provider's inventories (placement's records) with their usages, for berth's classes."""
+    out: dict[ResourceClass, Inventory] = {}
+    for rc in HOST_CLASSES:
+        record = inventories.get(rc)
+        if record is None:
+            continue
+        out[rc] = Inventory(
+            total=int(record.get("total", 0)),
+            reserved=int(record.get("reserved", 0)),
+            allocation_ratio=float(record.get("allocation_ratio", 1.0)),
+            used=int(usages.get(rc, 0)),
+        )
+    name = str(provider.get("name"))
+    return ProviderCapacity(name=name, zone=zones.get(name, default_zone), inventories=out)
+
+
+def _number(value: Any) -> float | None:
+    """Cinder reports 'infinite'/'unknown' for backends that cannot tell."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def pools_report_size(pools: Iterable[Doc]) -> bool:
+    """Whether any cinder pool says how big it is (fake and some remote backends do not)."""
+    return any(
+        _number((pool.get("capabilities") or {}).get("total_capacity_gb")) is not None for pool in pools
+    )
+
+
+def volume_inventory(pools: list[Doc], policy: CapacityPolicy, used_gib: int = 0) -> Inventory:
+    """The one rule for block storage, for `berth capacity` and the exporter alike: the sum of cinder's
+    pools (reserved_percentage, over-subscription when thin, allocated capacity) where they report a
+    size; else cloud.yml's volumeCapacityGiB with the site's reservation and ratio, and `used_gib` (the
+    sum of the volumes, which the caller reads only then)."""
+    if not pools_report_size(pools):
+        return Inventory(
+            total=policy.volume_capacity_gib,
+            reserved=int(policy.reserved.get("VOLUME_GB", 0)),
+            allocation_ratio=policy.allocation_ratios.get("VOLUME_GB", 1.0),
+            used=used_gib,
+        )
+    total = reserved = used = 0.0
+    ratio_weighted = 0.0
+    for pool in pools:
+        caps = pool.get("capabilities") or {}
+        size = _number(caps.get("total_capacity_gb"))
+        if size is None:
+            continue
+        total += size
+        reserved += size * (_number(caps.get("reserved_percentage")) or 0.0) / 100
+        thin = bool(caps.get("thin_provisioning_support"))
+        ratio = (_number(caps.get("max_over_subscription_ratio")) or 1.0) if thin else 1.0
+        ratio_weighted += size * ratio
+        allocated = _number(caps.get("allocated_capacity_gb"))
+        if allocated is None:
+            allocated = _number(caps.get("provisioned_capacity_gb")) or 0.0
+        used += allocated
+    return Inventory(
+        total=int(total),
+        reserved=int(reserved),
+        allocation_ratio=ratio_weighted / total if total else 1.0,
+        used=int(used),
+    )
+
+
+def compute_zones(services: list[Doc]) -> dict[str, str]:
+    return {str(s.get("host")): str(s.get("zone")) for s in services if s.get("binary") == "nova-compute"}

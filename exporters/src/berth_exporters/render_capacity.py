@@ -12,9 +12,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from berth_cloud.capacity import provider_capacity, volume_inventory
 from berth_core.admission import Commitment, admit
-from berth_core.capacity import HOST_CLASSES, CapacitySnapshot, Inventory, flavor_fit
+from berth_core.capacity import (
+    HOST_CLASSES,
+    CapacitySnapshot,
+    Inventory,
+    flavor_fit,
+    provider_capacity,
+    volume_inventory,
+)
 from berth_core.site import Flavor, ResourceClass, Site
 from berth_exporters.families import CLASS_RESOURCE, Families, unit_suffix
 from berth_exporters.observations import (
@@ -56,29 +62,10 @@ def snapshot_from_observations(
 
 
 def _volume_inventory(storage: BlockStorageObservation | None, site: Site) -> Inventory:
-    """Cinder pools' size where they report one; else cloud.yml's volumeCapacityGiB (fake backends),
-    with the site's ratio and reservation, and usage summed from the all-tenant volume list."""
-    policy = site.spec.capacity
+    """berth_core's one block-storage rule, with the usage the all-tenant volume list already summed."""
     pools: list[Mapping[str, Any]] = list(storage["pools"]) if storage else []
-    if any(_is_number(p["capabilities"].get("total_capacity_gb")) for p in pools):
-        return volume_inventory(pools, policy.volume_capacity_gib)
     used = sum(u.get("volume_gib", 0) for u in storage["usage"].values()) if storage else 0
-    return Inventory(
-        total=policy.volume_capacity_gib,
-        reserved=int(policy.reserved.get("VOLUME_GB", 0)),
-        allocation_ratio=policy.allocation_ratios.get("VOLUME_GB", 1.0),
-        used=used,
-    )
-
-
-def _is_number(value: object) -> bool:
-    if not isinstance(value, int | float | str):  # cinder says "infinite"/"unknown", or leaves it out
-        return False
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    return volume_inventory(pools, site.spec.capacity, used)
 
 
 def host_families(out: Families, snapshot: CapacitySnapshot) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from berth_cloud.capacity import read_volume_pools
 from berth_exporters.collectors import by_project, one, per_project, tenant_projects
 from berth_exporters.connection import Reader
 from berth_exporters.observations import BlockStorageObservation, Observation, StoragePool
 
-# what berth_cloud.capacity.volume_inventory reads of a pool
+# what berth_core.capacity.volume_inventory reads of a pool
 POOL_FIELDS = (
     "total_capacity_gb",
     "reserved_percentage",
@@ -24,7 +25,7 @@ def observe(
 ) -> BlockStorageObservation:
     pools = [
         StoragePool(name=p["name"], capabilities={k: p.get("capabilities", {}).get(k) for k in POOL_FIELDS})
-        for p in cloud.get("block_storage", "/scheduler-stats/get_pools", params={"detail": "true"})["pools"]
+        for p in read_volume_pools(cloud.get)
     ]
     volumes = cloud.paged("block_storage", "/volumes/detail", "volumes", params={"all_tenants": 1})
     usage = by_project(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from berth_cloud.capacity import compute_zones
+from berth_core.capacity import compute_zones
 from berth_exporters.collectors import by_project, one, per_project, tenant_projects
 from berth_exporters.connection import Reader
 from berth_exporters.observations import ComputeObservation, ComputeService, FlavorRecord, Observation

@@ -4,26 +4,21 @@ never per project), with bounded concurrency."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 
+from berth_cloud.capacity import read_providers
 from berth_exporters.connection import Reader
 from berth_exporters.observations import Observation, PlacementObservation, Provider
-
-MICROVERSION = "1.14"
 
 
 def observe(
     cloud: Reader, previous: Mapping[str, Observation | None], concurrency: int = 8
 ) -> PlacementObservation:
-    providers = cloud.get("placement", "/resource_providers", microversion=MICROVERSION)["resource_providers"]
-
-    def read(rp: dict[str, str]) -> Provider:
-        base = f"/resource_providers/{rp['uuid']}"
-        inventories = cloud.get("placement", f"{base}/inventories", microversion=MICROVERSION)["inventories"]
-        usages = cloud.get("placement", f"{base}/usages", microversion=MICROVERSION)["usages"]
-        return Provider(
-            uuid=rp["uuid"],
-            name=rp["name"],
+    # the reads `berth capacity` makes (berth_cloud.capacity); a provider that fails fails the collector:
+    # a host silently missing would understate capacity, worse than the previous, marked-stale snapshot
+    records = [
+        Provider(
+            uuid=str(provider["uuid"]),
+            name=str(provider["name"]),
             inventories={
                 rc: {
                     "total": v["total"],
@@ -34,9 +29,6 @@ def observe(
             },
             usages={rc: int(n) for rc, n in usages.items()},
         )
-
-    # a provider that fails here fails the whole collector: a host silently missing would
-    # understate capacity, which is worse than serving the previous, marked-stale snapshot
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="berth-placement") as pool:
-        records = list(pool.map(read, providers))
+        for provider, inventories, usages in read_providers(cloud.get, concurrency)
+    ]
     return PlacementObservation(providers=sorted(records, key=lambda p: p["name"]))
