@@ -7,6 +7,7 @@ command bodies only, so `berth --help` stays fast; tests/unit/test_cli_imports.p
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -35,18 +36,30 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _global(
     *,
-    site: str = typer.Option("aio", "--site", envvar="BERTH_SITE", help="Site under inventory/<site>/."),
-    output: str = typer.Option("text", "--output", "-o", envvar="BERTH_OUTPUT", help="text or json."),
-    lang: str = typer.Option(None, "--lang", envvar="BERTH_LANG", help="vi or en (default from LANG)."),
-    debug: bool = typer.Option(
-        False, "--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors."
-    ),
-    cloud: str = typer.Option(
-        None, "--cloud", help="clouds.yaml cloud (default: OS_CLOUD, else .berth/<site>/clouds.yaml's admin)."
-    ),
-    version: bool = typer.Option(
-        False, "--version", is_eager=True, callback=_print_version, help="Print berth's version and exit."
-    ),
+    site: Annotated[
+        str, typer.Option("--site", envvar="BERTH_SITE", help="Site under inventory/<site>/.")
+    ] = "aio",
+    output: Annotated[
+        str, typer.Option("--output", "-o", envvar="BERTH_OUTPUT", help="text or json.")
+    ] = "text",
+    lang: Annotated[
+        str | None, typer.Option("--lang", envvar="BERTH_LANG", help="vi or en (default from LANG).")
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="BERTH_DEBUG", help="Show tracebacks of unexpected errors.")
+    ] = False,
+    cloud: Annotated[
+        str | None,
+        typer.Option(
+            "--cloud", help="clouds.yaml cloud (default: OS_CLOUD, else .berth/<site>/clouds.yaml's admin)."
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print berth's version and exit."
+        ),
+    ] = False,
 ) -> None:
     from berth_core.errors import UsageError
 

@@ -12,6 +12,19 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 
 from berth_core.ipam import allocation_range, gateway
+from berth_core.kinds import (
+    FlavorAccessAttrs,
+    NetworkAttrs,
+    ProjectAttrs,
+    QuotaAttrs,
+    RoleAssignmentAttrs,
+    RouterAttrs,
+    RouterInterfaceAttrs,
+    RuleIdentity,
+    SecgroupAttrs,
+    SecgroupRuleAttrs,
+    SubnetAttrs,
+)
 from berth_core.manifest import NetworkSpec, SecurityGroupRule, SecurityGroupSpec, TenantManifest
 from berth_core.ownership import MANAGED_TAG, agency_tag, tenant_tag
 from berth_core.quota import ResolvedQuota
@@ -30,22 +43,22 @@ def _tags(slug: str) -> list[str]:
     return [MANAGED_TAG, tenant_tag(slug)]
 
 
-def rule_identity(rule: SecurityGroupRule, slug: str, group: str) -> dict[str, Json]:
+def rule_identity(rule: SecurityGroupRule, slug: str, group: str) -> RuleIdentity:
     """The fields that make a rule what it is (Neutron rules are immutable; a changed rule is a new one)."""
     low, high = rule.port_range if rule.ports is not None else (None, None)
     protocol: str | None = None if rule.protocol == "any" else rule.protocol
     if protocol == "icmp" and rule.ethertype == "IPv6":
         protocol = "ipv6-icmp"  # Neutron's name for ICMP over IPv6 (what it stores, so no diff later)
-    return {
-        "direction": rule.direction,
-        "ethertype": rule.ethertype,
-        "protocol": protocol,
-        "portRangeMin": low,
-        "portRangeMax": high,
-        "remoteIpPrefix": None if rule.remote is None else str(rule.remote),
-        "remoteGroup": None if rule.remote_group is None else f"secgroup/{slug}/{rule.remote_group}",
-        "secgroup": f"secgroup/{slug}/{group}",
-    }
+    return RuleIdentity(
+        direction=rule.direction,
+        ethertype=rule.ethertype,
+        protocol=protocol,
+        portRangeMin=low,
+        portRangeMax=high,
+        remoteIpPrefix=None if rule.remote is None else str(rule.remote),
+        remoteGroup=None if rule.remote_group is None else f"secgroup/{slug}/{rule.remote_group}",
+        secgroup=f"secgroup/{slug}/{group}",
+    )
 
 
 def rule_key(slug: str, group: str, identity: Mapping[str, Json]) -> str:
@@ -61,25 +74,25 @@ def _network(slug: str, net: NetworkSpec, cidr: IPv4Network, site: Site) -> list
         Resource(
             net_key,
             slug,
-            {"name": net.name, "project": project, "description": net.description or "", "tags": _tags(slug)},
+            NetworkAttrs(name=net.name, project=project, description=net.description or "", tags=_tags(slug)),
             (project,),
         ),
         Resource(
             f"subnet/{slug}/{net.name}",
             slug,
-            {
-                "name": net.name,
-                "network": net_key,
-                "project": project,
-                "ipVersion": 4,
-                "cidr": str(cidr),
-                "gatewayIp": str(gateway(cidr)),
-                "enableDhcp": True,
-                "allocationPools": [{"start": str(first), "end": str(last)}],
-                "dnsNameservers": [str(a) for a in net.dns_nameservers],
-                "subnetPool": pool,
-                "tags": _tags(slug),
-            },
+            SubnetAttrs(
+                name=net.name,
+                network=net_key,
+                project=project,
+                ipVersion=4,
+                cidr=str(cidr),
+                gatewayIp=str(gateway(cidr)),
+                enableDhcp=True,
+                allocationPools=[{"start": str(first), "end": str(last)}],
+                dnsNameservers=[str(a) for a in net.dns_nameservers],
+                subnetPool=pool,
+                tags=_tags(slug),
+            ),
             (net_key,),
         ),
     ]
@@ -92,7 +105,7 @@ def _security_group(slug: str, sg: SecurityGroupSpec) -> list[Resource]:
         Resource(
             sg_key,
             slug,
-            {"name": sg.name, "project": project, "description": sg.description or "", "tags": _tags(slug)},
+            SecgroupAttrs(name=sg.name, project=project, description=sg.description or "", tags=_tags(slug)),
             (project,),
         )
     ]
@@ -111,7 +124,7 @@ def _security_group(slug: str, sg: SecurityGroupSpec) -> list[Resource]:
             Resource(
                 key,
                 slug,
-                {**identity, "project": project, "description": rule.description or ""},
+                SecgroupRuleAttrs(**identity, project=project, description=rule.description or ""),
                 tuple(deps),
             )
         )
@@ -127,17 +140,19 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
         Resource(
             project,
             slug,
-            {
-                "name": slug,
-                "domain": identity.domain,
-                "displayName": m.metadata.display_name,
-                "description": m.metadata.description or m.metadata.display_name,
-                "agency": m.metadata.agency,
-                "enabled": True,
-                "tags": sorted([*_tags(slug), agency_tag(m.metadata.agency)]),
-            },
+            ProjectAttrs(
+                name=slug,
+                domain=identity.domain,
+                displayName=m.metadata.display_name,
+                description=m.metadata.description or m.metadata.display_name,
+                agency=m.metadata.agency,
+                enabled=True,
+                tags=sorted([*_tags(slug), agency_tag(m.metadata.agency)]),
+            ),
         ),
-        Resource(f"quota/{slug}", slug, {"project": project, "values": tenant.quota.as_dict()}, (project,)),
+        Resource(
+            f"quota/{slug}", slug, QuotaAttrs(project=project, values=tenant.quota.as_dict()), (project,)
+        ),
     ]
     for net in m.spec.networks:
         out.extend(_network(slug, net, tenant.cidrs[net.name], site))
@@ -148,13 +163,13 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
             Resource(
                 router_key,
                 slug,
-                {
-                    "name": f"{slug}-router",
-                    "project": project,
-                    "externalNetwork": external,
-                    "enableSnat": external is not None,
-                    "tags": _tags(slug),
-                },
+                RouterAttrs(
+                    name=f"{slug}-router",
+                    project=project,
+                    externalNetwork=external,
+                    enableSnat=external is not None,
+                    tags=_tags(slug),
+                ),
                 (project,),
             )
         )
@@ -164,7 +179,7 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
                 Resource(
                     f"router-interface/{slug}/{net.name}",
                     slug,
-                    {"router": router_key, "subnet": subnet_key},
+                    RouterInterfaceAttrs(router=router_key, subnet=subnet_key),
                     (router_key, subnet_key),
                 )
             )
@@ -177,7 +192,9 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
             Resource(
                 f"role-assignment/{slug}/{kind}:{name}/{member.role}",
                 slug,
-                {"project": project, "principalType": kind, "principal": name, "role": roles[member.role]},
+                RoleAssignmentAttrs(
+                    project=project, principalType=kind, principal=name, role=roles[member.role]
+                ),
                 (project,),
             )
         )
@@ -189,7 +206,7 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
             Resource(
                 f"flavor-access/{slug}/{flavor_name}",
                 slug,
-                {"project": project, "flavor": flavor_name},
+                FlavorAccessAttrs(project=project, flavor=flavor_name),
                 (project,),
             )
         )

@@ -9,12 +9,19 @@ Keys: `external-network/<name>`, `external-subnet/<name>`, `subnet-pool/<pool>`,
 
 from __future__ import annotations
 
+from berth_core.kinds import (
+    ExternalNetworkAttrs,
+    ExternalSubnetAttrs,
+    FlavorAttrs,
+    QuotaClassAttrs,
+    SubnetPoolAttrs,
+)
 from berth_core.manifest import QuotaRequest
 from berth_core.ownership import MANAGED_TAG, tenant_tag
 from berth_core.quota import resolve_quota
 from berth_core.quota_fields import QUOTA_FIELDS
 from berth_core.site import AddressPool, ExternalNetwork, Flavor, Site
-from berth_core.state import DesiredState, Json, Resource
+from berth_core.state import DesiredState, Resource
 
 PLATFORM_TENANT = "platform"
 PLATFORM_KINDS: tuple[str, ...] = (
@@ -39,26 +46,26 @@ def external_resources(ext: ExternalNetwork) -> list[Resource]:
         Resource(
             net_key,
             PLATFORM_TENANT,
-            {
-                "name": ext.name,
-                "external": True,
-                "shared": False,
-                "physicalNetwork": ext.physical_network,
-                "tags": platform_tags(),
-            },
+            ExternalNetworkAttrs(
+                name=ext.name,
+                external=True,
+                shared=False,
+                physicalNetwork=ext.physical_network,
+                tags=platform_tags(),
+            ),
         ),
         Resource(
             f"external-subnet/{ext.name}",
             PLATFORM_TENANT,
-            {
-                "name": ext.name,
-                "network": net_key,
-                "ipVersion": 4,
-                "cidr": str(ext.cidr),
-                "gatewayIp": str(gateway),
-                "enableDhcp": False,  # floating IPs and router gateways need no DHCP
-                "tags": platform_tags(),
-            },
+            ExternalSubnetAttrs(
+                name=ext.name,
+                network=net_key,
+                ipVersion=4,
+                cidr=str(ext.cidr),
+                gatewayIp=str(gateway),
+                enableDhcp=False,  # floating IPs and router gateways need no DHCP
+                tags=platform_tags(),
+            ),
             (net_key,),
         ),
     ]
@@ -68,16 +75,16 @@ def subnet_pool_resource(pool: AddressPool) -> Resource:
     return Resource(
         f"subnet-pool/{pool.name}",
         PLATFORM_TENANT,
-        {
-            "name": pool.name,
-            "ipVersion": 4,
-            "prefixes": [str(pool.cidr)],
-            "defaultPrefixLength": pool.default_prefix_length,
-            "minPrefixLength": pool.min_prefix_length,
-            "maxPrefixLength": pool.max_prefix_length,
-            "shared": True,  # tenant subnets are carved from it in the agencies' projects
-            "tags": platform_tags(),
-        },
+        SubnetPoolAttrs(
+            name=pool.name,
+            ipVersion=4,
+            prefixes=[str(pool.cidr)],
+            defaultPrefixLength=pool.default_prefix_length,
+            minPrefixLength=pool.min_prefix_length,
+            maxPrefixLength=pool.max_prefix_length,
+            shared=True,  # tenant subnets are carved from it in the agencies' projects
+            tags=platform_tags(),
+        ),
     )
 
 
@@ -85,21 +92,21 @@ def flavor_resource(flavor: Flavor) -> Resource:
     return Resource(
         f"flavor/{flavor.name}",
         PLATFORM_TENANT,
-        {
-            "name": flavor.name,
-            "vcpus": flavor.vcpus,
-            "ramMiB": flavor.ram_mib,
-            "diskGiB": flavor.disk_gib,
-            "public": flavor.public,
-        },
+        FlavorAttrs(
+            name=flavor.name,
+            vcpus=flavor.vcpus,
+            ramMiB=flavor.ram_mib,
+            diskGiB=flavor.disk_gib,
+            public=flavor.public,
+        ),
     )
 
 
 def default_quota_class(site: Site) -> Resource:
     """The site's defaultQuotaClass resolved through its parents, for the services that store classes."""
     resolved = resolve_quota(QuotaRequest.model_validate({"class": site.spec.default_quota_class}), site)
-    values: dict[str, Json] = {f.name: resolved[f.name] for f in QUOTA_FIELDS if f.service in CLASS_SERVICES}
-    return Resource("quota-class/default", PLATFORM_TENANT, {"name": "default", "values": values})
+    values = {f.name: resolved[f.name] for f in QUOTA_FIELDS if f.service in CLASS_SERVICES}
+    return Resource("quota-class/default", PLATFORM_TENANT, QuotaClassAttrs(name="default", values=values))
 
 
 def build_platform(site: Site) -> DesiredState:

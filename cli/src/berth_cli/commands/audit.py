@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
@@ -15,7 +16,7 @@ group = typer.Typer(
 
 @group.command("list")
 def list_records(
-    last: int = typer.Option(20, "--last", "-n", help="How many of the newest records."),
+    last: Annotated[int, typer.Option("--last", "-n", help="How many of the newest records.")] = 20,
 ) -> None:
     """Show the newest audit records: when, who, what, ticket, result."""
     ctx = site_context()

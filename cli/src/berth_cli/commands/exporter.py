@@ -100,9 +100,7 @@ def stop() -> None:
 
     ctx = site_context()
     pid = stop_exporter(ctx.state_dir, ctx.site)
-    print(
-        f"{ctx.site}: exporter (pid {pid}) stopped" if pid else f"{ctx.site}: no exporter was running"
-    )
+    print(f"{ctx.site}: exporter (pid {pid}) stopped" if pid else f"{ctx.site}: no exporter was running")
 
 
 def register(app: typer.Typer) -> None:
