@@ -42,6 +42,8 @@ def test_minimal_run_targets_the_playbook_and_inventory_with_safe_defaults() -> 
     assert kw["rotate_artifacts"] == 30
     assert kw["timeout"] == 3600
     assert kw["envvars"]["ANSIBLE_CONFIG"] == "/repo/playbooks/ansible.cfg"  # type: ignore[index]
+    # ansible-runner would turn host-key checking off (ANSIBLE_HOST_KEY_CHECKING=False) unless told
+    assert kw["envvars"]["ANSIBLE_HOST_KEY_CHECKING"] == "True"  # type: ignore[index]
     for absent in ("limit", "tags", "skip_tags", "cmdline", "forks"):
         assert absent not in kw
     assert kw["extravars"] == {}

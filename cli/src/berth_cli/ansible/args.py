@@ -105,6 +105,9 @@ def runner_kwargs(
             "ANSIBLE_CONFIG": str(run.playbooks_dir / "ansible.cfg"),
             "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_NOCOLOR": "1",
+            # ansible-runner sets this to False unless it is given, and ssh keeps the first value of an
+            # option, so an inventory's `-o StrictHostKeyChecking=yes` came too late: checking stays on.
+            "ANSIBLE_HOST_KEY_CHECKING": "True",
         },
         "suppress_env_files": True,
         "rotate_artifacts": KEEP_ARTIFACT_RUNS,
