@@ -116,8 +116,15 @@ def _read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as error:
         return None, [_file_problem(file, "file.unreadable", reason=error.strerror or type(error).__name__)]
-    if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
+    return decode_text(raw, file)  # checks the size again: the file may have grown between stat and read
+
+
+def decode_text(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as text, or the problems that refuse it: too large, binary, not UTF-8, tab-indented."""
+    if len(raw) > MAX_FILE_BYTES:
         return None, [_file_problem(file, "file.too_large", size=len(raw), limit=MAX_FILE_BYTES)]
+    if b"\0" in raw:  # valid UTF-8 can hold NUL, but no YAML text does: an image or an archive
+        return None, [_file_problem(file, "file.binary")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -135,14 +142,10 @@ def _read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def read_documents(path: Path, file: str | None = None) -> tuple[list[Document], list[Problem]]:
-    """The well-formed documents of a file and the problems of the others (never raises for bad input)."""
-    name = str(path) if file is None else file
-    text, problems = _read_text(path, name)
-    if text is None:
-        return [], problems
+def _documents(text: str, name: str) -> tuple[list[Document], list[Problem]]:
     raw_documents, stop = parse_documents(text)
     documents: list[Document] = []
+    problems: list[Problem] = []
     for raw in raw_documents:
         if raw.data is None and not raw.issues:
             continue  # an empty document, e.g. after a trailing `---`: nothing asked, nothing to refuse
@@ -154,6 +157,31 @@ def read_documents(path: Path, file: str | None = None) -> tuple[list[Document],
     if not documents and not problems:
         problems.append(_file_problem(name, "file.empty"))
     return documents, problems
+
+
+def read_documents(path: Path, file: str | None = None) -> tuple[list[Document], list[Problem]]:
+    """The well-formed documents of a file and the problems of the others (never raises for bad input)."""
+    name = str(path) if file is None else file
+    text, problems = _read_text(path, name)
+    if text is None:
+        return [], problems
+    return _documents(text, name)
+
+
+def manifests_from_bytes(raw: bytes, name: str) -> tuple[list[LoadedManifest], list[Problem]]:
+    """The tenant manifests of one file's content that is not on disk (an older git revision), located
+    as `name`, with the same limits and problems as a file read from disk."""
+    text, problems = decode_text(raw, name)
+    if text is None:
+        return [], problems
+    documents, problems = _documents(text, name)
+    manifests: list[LoadedManifest] = []
+    for document in documents:
+        manifest, found = validate_document(document, TenantManifest, "Tenant")
+        problems += found
+        if manifest is not None:
+            manifests.append(LoadedManifest(manifest, document.file, document.index, document))
+    return manifests, sorted(problems, key=Problem.sort_key)
 
 
 def load_documents(path: Path) -> list[Document]:

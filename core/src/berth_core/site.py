@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from berth_core.fields import Address, Network
 from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
 from berth_core.model_base import Model
+from berth_core.review_policy import ReviewPolicy, policy_issues
 
 # Placement resource classes berth admits against, plus the block-storage pool (cinder, not placement).
 ResourceClass = Literal["VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB"]
@@ -131,6 +132,16 @@ class SiteSpec(Model):
     default_quota_class: str = "default"  # restored when a tenant is destroyed
     hosts: tuple[Host, ...] = ()
     capacity: CapacityPolicy = CapacityPolicy()
+    review: ReviewPolicy = ReviewPolicy()  # what `berth review` passes without approval
+
+    @model_validator(mode="after")
+    def _review_policy(self) -> SiteSpec:
+        issues = policy_issues(self.review, tuple(self.quota_classes))
+        if issues:  # every problem of the policy at once, each at its own field
+            raise PydanticCustomError(
+                "berth.issues", "{count} problems", {"issues": issues, "count": len(issues)}
+            )
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> SiteSpec:
