@@ -13,7 +13,8 @@ from typing import Literal
 from berth_core import paths
 from berth_core.paths import Lang
 
-Output = Literal["text", "json"]
+# markdown: `berth review` only (site_context refuses it elsewhere)
+Output = Literal["text", "json", "markdown"]
 
 
 def default_lang() -> Lang:
@@ -88,9 +89,15 @@ class SiteContext:
         return self.state_dir / "clouds.yaml"
 
 
-def site_context(options: Options | None = None) -> SiteContext:
-    """The context of this run, from the global options (the only reader of OPTIONS besides main)."""
+def site_context(options: Options | None = None, *, markdown: bool = False) -> SiteContext:
+    """The context of this run, from the global options (the only reader of OPTIONS besides main).
+
+    `markdown`: the command can speak markdown (`--output markdown`); every other one refuses it."""
     chosen = OPTIONS if options is None else options
+    if chosen.output == "markdown" and not markdown:
+        from berth_core.errors import UsageError
+
+        raise UsageError("--output markdown is only for berth review; this command speaks text or json")
     return SiteContext(
         site=chosen.site,
         root=chosen.root,

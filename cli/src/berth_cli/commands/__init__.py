@@ -16,8 +16,9 @@ def register(app: typer.Typer) -> None:
         hosts,
         manifest,
         plan,
+        review,
         tenant,
     )
 
-    for module in (cloud, hosts, manifest, plan, apply, tenant, capacity, audit, exporter, demo):
+    for module in (cloud, hosts, manifest, plan, review, apply, tenant, capacity, audit, exporter, demo):
         module.register(app)

@@ -245,7 +245,13 @@ def audit(
         manifests[slug] = hashlib.sha256(Path(loaded.file).read_bytes()).hexdigest()
         if slug in changed and loaded.manifest.metadata.ticket:
             tickets.append(loaded.manifest.metadata.ticket)
-    summary: dict[str, object] = {"planned": dict(plan.counts()), "tenants": sorted(changed)}
+    # quotaTenants: whose quota this apply changed (berth review's cool-down reads it back)
+    quota_changed = sorted({c.tenant for c in plan.changes if c.action != "no-op" and c.kind == "quota"})
+    summary: dict[str, object] = {
+        "planned": dict(plan.counts()),
+        "tenants": sorted(changed),
+        "quotaTenants": quota_changed,
+    }
     if engine is not None:
         summary["engine"] = engine
     if result is not None:
