@@ -14,11 +14,12 @@ def register(app: typer.Typer) -> None:
         demo,
         exporter,
         hosts,
+        lab,
         manifest,
         plan,
         review,
         tenant,
     )
 
-    for module in (cloud, hosts, manifest, plan, review, apply, tenant, capacity, audit, exporter, demo):
+    for module in (cloud, hosts, lab, manifest, plan, review, apply, tenant, capacity, audit, exporter, demo):
         module.register(app)

@@ -1,0 +1,211 @@
+"""`berth lab up|status|down` for a site: what the commands call. The site's lab.yml says which hosts;
+up makes what is missing (and only that), writes the site's inventory and records the hosts' keys with
+berth's own trust code after checking each against the key the lab generated for that host."""
+
+# ruff: noqa: S603, S607 - system tools (ip, unshare, nsenter, debootstrap, ssh-keygen) by name, argument lists, no shell
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from berth_cli.lab import host as lab_host
+from berth_cli.lab import network
+from berth_cli.lab.plan import LabHost, LabPlan, inventory, plan_lab
+from berth_core.errors import UsageError
+
+if TYPE_CHECKING:
+    from berth_cli.context import SiteContext
+
+HEADER = (
+    "# Written by `berth lab up --site {site}` from lab.yml (rewritten by every up; not committed):\n"
+    "# the lab's hosts over SSH as root, with the key and known_hosts the lab made for them.\n"
+)
+
+
+@dataclass
+class HostStatus:
+    name: str
+    address: str
+    groups: list[str]
+    namespaces: bool
+    sshd: bool
+    pid: int | None = None
+    action: str = ""  # what up did: created, sshd started, or nothing
+
+
+@dataclass
+class LabReport:
+    site: str
+    hosts: list[HostStatus]
+    bridge: bool
+    apt_proxy: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    trusted: list[str] = field(default_factory=list)  # hosts whose key up recorded
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_plan(ctx: SiteContext) -> LabPlan:
+    import yaml
+
+    path = ctx.site_dir / "lab.yml"
+    if not path.is_file():
+        raise UsageError(f"site {ctx.site!r} has no lab: {path} is missing", hint="see inventory/lab/lab.yml")
+    return plan_lab(ctx.site, yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+
+
+def key_file(ctx: SiteContext) -> Path:
+    return ctx.state_dir / "lab" / "id_ed25519"
+
+
+def _client_key(ctx: SiteContext) -> str:
+    key = key_file(ctx)
+    if not key.is_file():
+        key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"berth-lab-{ctx.site}", "-f", str(key)],
+            check=True,
+            capture_output=True,
+        )
+    return " ".join(Path(f"{key}.pub").read_text().split()[:2])
+
+
+def _claimed_elsewhere(plan: LabPlan) -> list[str]:
+    """Addresses of this plan held by a running host of another site's lab (one bridge for all labs)."""
+    mine = {h.address: h.name for h in plan.hosts}
+    clashes = []
+    for record in lab_host.HOSTS_ROOT.glob("*/*/init.json"):
+        site = record.parent.parent.name
+        if site == plan.site:
+            continue
+        try:
+            data = json.loads(record.read_text())
+        except (OSError, ValueError):
+            continue
+        init = lab_host.Init(int(data["pid"]), str(data["start"]), int(data["net"]))
+        if init.alive() and data.get("address") in mine:
+            clashes.append(f"{data['address']} ({site}/{record.parent.name})")
+    return clashes
+
+
+def _status(plan: LabPlan, actions: dict[str, str] | None = None) -> list[HostStatus]:
+    rows = []
+    for host in plan.hosts:
+        init = lab_host.recorded_init(host)
+        rows.append(
+            HostStatus(
+                host.name,
+                host.address,
+                list(host.groups),
+                namespaces=init is not None,
+                sshd=init is not None and lab_host.sshd_answers(host.address),
+                pid=init.pid if init else None,
+                action=(actions or {}).get(host.name, ""),
+            )
+        )
+    return rows
+
+
+def up(ctx: SiteContext) -> LabReport:
+    from berth_cli.lab.tree import ensure_tree, machine_mirror
+
+    plan = load_plan(ctx)
+    timings: dict[str, float] = {}
+    actions: dict[str, str] = {}
+    started = time.monotonic()
+    logs = lab_host.HOSTS_ROOT / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with network.lab_lock():
+        if clashes := _claimed_elsewhere(plan):
+            raise UsageError(f"addresses already used by another site's lab: {', '.join(clashes)}")
+        mirror = machine_mirror()
+        tree, timings["tree_build_s"] = ensure_tree(mirror, logs / "debootstrap.log")
+        network.ensure_bridge()
+        network.ensure_proxy(mirror.hosts, logs / "aptproxy.log")
+        client_pub = _client_key(ctx)
+        for host in plan.hosts:
+            init = lab_host.recorded_init(host)
+            if init is None:
+                lab_host.stop(host)  # whatever a dead host left: its veth, its files
+                init = lab_host.start(host, plan, tree, client_pub)
+                _record_address(host)
+                actions[host.name] = "created"
+            if not lab_host.sshd_answers(host.address):
+                lab_host.start_sshd(init)
+                actions.setdefault(host.name, "sshd started")
+        for host in plan.hosts:
+            lab_host.wait_sshd(host.address)
+        _write_inventory(ctx, plan)
+        trusted = _trust(ctx, plan)
+    timings["up_s"] = round(time.monotonic() - started, 1)
+    timings["tree_build_s"] = round(timings["tree_build_s"], 1)
+    return LabReport(
+        ctx.site, _status(plan, actions), network.bridge_exists(), network.proxy_running(), timings, trusted
+    )
+
+
+def _record_address(host: LabHost) -> None:
+    path = lab_host.host_dir(host) / "init.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "address": host.address}))
+
+
+def _write_inventory(ctx: SiteContext, plan: LabPlan) -> None:
+    import yaml
+
+    doc = inventory(plan, key_file(ctx), ctx.site_dir / "known_hosts")
+    text = HEADER.format(site=ctx.site) + yaml.safe_dump(doc, sort_keys=False)
+    path = ctx.site_dir / "hosts.yml"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _trust(ctx: SiteContext, plan: LabPlan) -> list[str]:
+    """Record every host's key as `berth hosts trust --replace --yes` would, but only a key equal to the
+    one the lab generated inside that host (the lab is its console); anything else is refused."""
+    from berth_cli.preflight.inventory import load_inventory
+    from berth_cli.preflight.trust import offered_key, record
+    from berth_core.errors import PreflightFailed
+
+    inv = load_inventory(ctx.site_dir, ctx.root)
+    offers = []
+    for host in plan.hosts:
+        offer = offered_key(inv.hosts[host.name], inv.known_hosts, timeout=10.0)
+        offered = f"{offer.key.get_name()} {offer.key.get_base64()}"
+        if offered != lab_host.host_public_key(host):
+            raise PreflightFailed(
+                f"{host.name} ({host.address}) offers a key the lab did not make: {offer.fingerprint}",
+                hint="something else answers on the lab's address; berth lab down, then up",
+            )
+        if offer.state != "same":
+            offers.append(offer)
+    if offers:
+        record(inv.known_hosts, offers)
+    return [o.host.name for o in offers]
+
+
+def status(ctx: SiteContext) -> LabReport:
+    plan = load_plan(ctx)
+    return LabReport(ctx.site, _status(plan), network.bridge_exists(), network.proxy_running())
+
+
+def down(ctx: SiteContext) -> tuple[LabReport, dict[str, int]]:
+    """Stop every host of the site's lab (and the bridge and proxy when no other lab uses them)."""
+    plan = load_plan(ctx)
+    killed: dict[str, int] = {}
+    with network.lab_lock():
+        for host in plan.hosts:
+            killed[host.name] = lab_host.stop(host)
+        site_dir = lab_host.HOSTS_ROOT / ctx.site
+        if site_dir.is_dir():  # a host taken out of lab.yml while it ran still has its record here
+            for left in sorted(site_dir.iterdir()):
+                killed[left.name] = lab_host.stop(LabHost(ctx.site, left.name, "", ()))
+            site_dir.rmdir()
+        if network.remove_bridge_if_unused():
+            network.stop_proxy()
+    return LabReport(ctx.site, _status(plan), network.bridge_exists(), network.proxy_running()), killed
