@@ -50,7 +50,7 @@ class RamPerCore(Model):
             raise PydanticCustomError(
                 "review.ram_band_order",
                 "minGiB above maxGiB",
-                {"at": ("minGiB",), "min": self.min_gib, "max": self.max_gib},
+                {"at": ("minGiB",), "min": f"{self.min_gib:g}", "max": f"{self.max_gib:g}"},
             )
         return self
 

@@ -35,13 +35,11 @@ def review(
     from datetime import UTC, datetime
 
     from berth_cli.rendering.review import markdown, text
-    from berth_cli.services.planning import open_cloud
     from berth_cli.services.review import review_site
     from berth_core.errors import ExitCode
 
     ctx = site_context(markdown=True)
-    cloud = None if offline else open_cloud(ctx)
-    result = review_site(ctx, base, offline=offline, cloud=cloud, now=datetime.now(UTC))
+    result = review_site(ctx, base, offline=offline, now=datetime.now(UTC))
     if ctx.output == "json":
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     elif ctx.output == "markdown":

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from berth_cli.context import SiteContext
     from berth_cli.services.git_changes import FileChange
     from berth_cli.services.planning import Planned
-    from berth_cloud import Cloud
     from berth_core.loader import LoadedManifest
     from berth_core.review import ReviewRules
     from berth_core.review_report import Review, TenantReview
@@ -36,9 +35,10 @@ class _BaseFile:
     problems: int
 
 
-def review_site(ctx: SiteContext, base: str, *, offline: bool, cloud: Cloud | None, now: datetime) -> Review:
+def review_site(ctx: SiteContext, base: str, *, offline: bool, now: datetime) -> Review:
+    """The review of what changed since `base`; git is asked first, so a wrong base fails before any login."""
     from berth_cli.services.git_changes import changed_manifests, repository_top, verify_base
-    from berth_cli.services.planning import plan_site
+    from berth_cli.services.planning import open_cloud, plan_site
     from berth_cli.state.audit_log import AuditLog
     from berth_core.review import ReviewRules, quota_change_times
     from berth_core.review_report import Review
@@ -46,6 +46,7 @@ def review_site(ctx: SiteContext, base: str, *, offline: bool, cloud: Cloud | No
     repo = repository_top(ctx.manifests_dir if ctx.manifests_dir.is_dir() else ctx.root)
     commit = verify_base(repo, base)
     changes = changed_manifests(repo, commit, ctx.manifests_dir)
+    cloud = None if offline else open_cloud(ctx)
     planned = plan_site(ctx, None, offline=offline, override_reason=None, cloud=cloud)
     site = planned.site
     after = _after_sides(repo, changes, planned)
