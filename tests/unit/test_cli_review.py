@@ -225,3 +225,61 @@ def test_markdown_is_refused_by_other_commands(repo: Path, capsys: pytest.Captur
     capsys.readouterr()
     assert main(["plan", "--offline", "-o", "markdown"]) == 2
     assert "--output markdown is only for berth review" in capsys.readouterr().err
+
+
+def _cut_plan(markdown: str) -> str:
+    """README shows the plan's first three lines (the rest is said to be cut)."""
+    out: list[str] = []
+    lines: list[str] | None = None
+    for line in markdown.splitlines():
+        if line == "```text":
+            out.append(line)
+            lines = []
+        elif lines is not None and line == "```":
+            out += lines[:3] + ([f"… ({len(lines) - 3} more lines)"] if len(lines) > 3 else []) + [line]
+            lines = None
+        elif lines is not None:
+            lines.append(line)
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_the_readme_shows_the_comment_berth_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "hp"
+    (root / "inventory" / "haiphong").mkdir(parents=True)
+    shutil.copy(ROOT / "inventory" / "haiphong" / "cloud.yml", root / "inventory" / "haiphong" / "cloud.yml")
+    (root / "manifests").mkdir()
+    source = (ROOT / "manifests" / "so-y-te.yaml").read_text(encoding="utf-8")
+    (root / "manifests" / "so-y-te.yaml").write_text(source, encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    asked = source.replace("class: medium", "class: large").replace(
+        "    - {group: syt-auditors, role: reader}\n",
+        "    - {group: syt-auditors, role: reader}\n    - {user: le.van.cuong, role: member}\n",
+    )
+    (root / "manifests" / "so-y-te.yaml").write_text(asked, encoding="utf-8")
+    monkeypatch.setenv("BERTH_ROOT", str(root))
+    monkeypatch.setenv("BERTH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(root)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for lang in ("en", "vi"):
+        capsys.readouterr()
+        args = [
+            "review",
+            "--site",
+            "haiphong",
+            "--base",
+            "main",
+            "--offline",
+            "-o",
+            "markdown",
+            "--lang",
+            lang,
+        ]
+        assert main(args) == 10
+        shown = _cut_plan(capsys.readouterr().out.rstrip("\n"))
+        assert f"```markdown\n{shown}\n```" in readme, lang
