@@ -13,14 +13,16 @@ re-running the same input can only fail the same way (exit 5 is for the cloud fa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from berth_cloud.connection import Cloud
 from berth_cloud.resolver import Resolver
 from berth_core.diff import Change
-from berth_core.errors import BerthError, ExitCode
+from berth_core.errors import Location, ManifestInvalid, Problem
 from berth_core.state import State
 
 SITE = "cloud.yml"  # `tenant` of an unmet reference the site file states, not a manifest
@@ -28,27 +30,28 @@ SITE = "cloud.yml"  # `tenant` of an unmet reference the site file states, not a
 
 @dataclass(frozen=True)
 class Unmet:
-    """One name the cloud lacks: which tenant's manifest (or SITE) states it, at which field, and why."""
+    """One name the cloud lacks: which tenant's manifest (or SITE) states it, at which field, and why
+    (a catalogue code of berth_core.i18n and its parameters, so it reads in Vietnamese or English)."""
 
     tenant: str
     field: str  # dotted path in the manifest (or cloud.yml), without list indices
     item: str  # what the field names ("user:an", "db.large"), to find its list index
-    message: str
+    code: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def problem(self, location: Location | None = None) -> Problem:
+        """As a problem located where the input states it (else named by its tenant and field)."""
+        where = location or Location(field=f"{self.tenant}: {self.field}")
+        return Problem(where, self.code, {"item": self.item, **self.params})
 
 
-class UnmetReferences(BerthError):
-    """The changes name what the cloud lacks; nothing was written (exit 3)."""
+class UnmetReferences(ManifestInvalid):
+    """The changes name what the cloud lacks; nothing was written. Exit 3 like an invalid manifest: the
+    input names what this cloud does not have, and every problem is located where the input says it."""
 
-    exit_code = ExitCode.MANIFEST_INVALID
-
-    def __init__(self, unmet: list[Unmet], lines: list[str] | None = None) -> None:
+    def __init__(self, unmet: list[Unmet], problems: list[Problem] | None = None) -> None:
         self.unmet = unmet
-        shown = lines or [f"{u.tenant}: {u.field}: {u.message}" for u in unmet]
-        super().__init__(
-            f"{len(unmet)} reference(s) the cloud cannot satisfy; nothing was changed:\n  "
-            + "\n  ".join(shown),
-            hint="create what is missing (members come from the city's identity backend) or fix the manifest",
-        )
+        super().__init__(problems or [u.problem() for u in unmet])
 
 
 Check = tuple[Callable[[Resolver], object], Unmet]  # (lookup answering None when missing, its Unmet)
@@ -64,13 +67,7 @@ def _project_unmet(change: Change, observed: State) -> Unmet | None:
     if have is None or have.managed:
         return None
     domain = str((change.after or {}).get("domain", ""))
-    return Unmet(
-        change.tenant,
-        "metadata.name",
-        change.tenant,
-        f"project {change.tenant!r} already exists in domain {domain!r} and is not berth's (no "
-        f"berth:managed tag): choose another metadata.name, or tag the project to adopt it",
-    )
+    return Unmet(change.tenant, "metadata.name", change.tenant, "cloud.project_unmanaged", {"domain": domain})
 
 
 def _member_checks(change: Change, desired: State, observed: State, site_domain: str) -> list[Check]:
@@ -83,7 +80,8 @@ def _member_checks(change: Change, desired: State, observed: State, site_domain:
         change.tenant,
         "spec.members",
         f"{kind}:{name}",
-        f"{kind} {name!r} does not exist in domain {domain!r}",
+        "cloud.group_missing" if kind == "group" else "cloud.user_missing",
+        {"name": name, "domain": domain},
     )
 
     def principal(r: Resolver) -> object:
@@ -93,7 +91,7 @@ def _member_checks(change: Change, desired: State, observed: State, site_domain:
         (principal, missing),
         (
             lambda r: r.find_role(role),
-            Unmet(SITE, "spec.identity", role, f"role {role!r} does not exist in keystone"),
+            Unmet(SITE, "spec.identity", role, "cloud.role_missing"),
         ),
     ]
 
@@ -120,20 +118,20 @@ def _checks(
             checks.extend(_member_checks(change, desired, observed, site_domain))
         elif change.kind == "flavor-access" and f"flavor/{after.get('flavor')}" not in planned:
             flavor = str(after["flavor"])
-            unmet = Unmet(slug, "spec.flavors", flavor, f"flavor {flavor!r} does not exist in nova")
+            unmet = Unmet(slug, "spec.flavors", flavor, "cloud.flavor_missing")
             checks.append((_ask("find_flavor", flavor), unmet))
         elif change.kind == "router" and after.get("externalNetwork"):
             ext = str(after["externalNetwork"])
             if f"external-network/{ext}" not in planned:
-                unmet = Unmet(slug, "spec.router.external", ext, f"external network {ext!r} does not exist")
+                unmet = Unmet(slug, "spec.router.external", ext, "cloud.external_network_missing")
                 checks.append((_ask("find_external_network", ext), unmet))
         elif change.kind == "subnet" and after.get("subnetPool"):
             pool = str(after["subnetPool"])
             if f"subnet-pool/{pool}" not in planned:
-                unmet = Unmet(slug, "spec.networks", pool, f"subnet pool {pool!r} does not exist")
+                unmet = Unmet(slug, "spec.networks", pool, "cloud.subnet_pool_missing")
                 checks.append((_ask("find_subnet_pool", pool), unmet))
     for domain in sorted(domains):
-        unmet = Unmet(SITE, "spec.identity.domain", domain, f"identity domain {domain!r} does not exist")
+        unmet = Unmet(SITE, "spec.identity.domain", domain, "cloud.domain_missing")
         checks.append((_ask("find_domain", domain), unmet))
     return known, checks
 

@@ -140,7 +140,7 @@ def refuse_unmet_references(
     if not unmet:
         return
     by_slug = {one.manifest.slug: one for one in loaded}
-    lines = []
+    problems = []
     for missing in unmet:
         source = by_slug.get(missing.tenant)
         if missing.tenant == SITE:
@@ -148,10 +148,9 @@ def refuse_unmet_references(
         elif source is not None:
             location = source.locate(_manifest_field(missing.field, missing.item, source))
         else:
-            lines.append(f"{missing.tenant}: {missing.field}: {missing.message}")
-            continue
-        lines.append(f"{location.prefix()}: {missing.message}")
-    raise UnmetReferences(unmet, lines)
+            location = None
+        problems.append(missing.problem(location))
+    raise UnmetReferences(unmet, problems)
 
 
 def _site_field(field: str, item: str, site: Site) -> str:
