@@ -211,13 +211,13 @@ def test_an_unknown_kind_is_refused_not_dropped(mocks, example_desired) -> None:
         AgencyTenant("so-y-te", desired)
 
 
-def test_expected_registrations_cover_quota_services(example_desired) -> None:
-    quota = example_desired.resources["quota/so-y-te"]
-    assert {name for _, name in expected_registrations(quota)} == {
-        "quota/so-y-te/compute",
-        "quota/so-y-te/network",
-        "quota/so-y-te/volume",
-    }
+def test_berth_stacks_names_a_quota_as_the_independent_expectation_does(example_desired) -> None:
+    """berth_stacks' own naming (pulumi_names) against the table written apart from it, for every kind."""
+    from berth_stacks.types import pulumi_names
+
+    for res in example_desired.resources.values():
+        if res.tenant != "platform":
+            assert set(pulumi_names(res.key)) == {name for _, name in expected_registrations(res)}, res.key
 
 
 @pytest.mark.parametrize("slug", ["so-y-te", "kho-du-lieu-dung-chung"])
