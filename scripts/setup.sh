@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Packages needed before the playbooks run (they install the rest themselves) and by the test layers:
 # openssh-server + iproute2 for the sshd test hosts in network namespaces, python3-apt for Ansible's apt
 # module, prometheus for the exporter's scrape tests.
-APT_PACKAGES=(openssh-server openssh-client iproute2 python3-apt python3-venv prometheus sudo git)
+# debootstrap builds the lab hosts' Debian tree (tests/lab, docs/lab.md).
+APT_PACKAGES=(openssh-server openssh-client iproute2 python3-apt python3-venv prometheus sudo git debootstrap)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -209,7 +209,9 @@ def start(host: LabHost, plan: LabPlan, tree: Path, client_pub: str) -> Init:
         start_new_session=True,  # outlives this command; stopped by its PID 1's recorded PID
     )
     init = _wait_init(unshare.pid, base)
-    (base / "init.json").write_text(json.dumps({"pid": init.pid, "start": init.start, "net": init.net}))
+    pidns = _inode(f"/proc/{init.pid}/ns/pid")
+    record = {"pid": init.pid, "start": init.start, "net": init.net, "pidns": pidns}
+    (base / "init.json").write_text(json.dumps(record))
     _attach(host, init)
     return init
 
@@ -265,11 +267,14 @@ def wait_sshd(address: str, seconds: float = 20.0) -> None:
     raise BerthError(f"sshd on {address} did not answer within {seconds:.0f} s")
 
 
-def namespace_pids(net_inode: int) -> list[int]:
-    """Every process in that network namespace: the lab's own, compared by inode, never by name."""
+def namespace_pids(net_inode: int, pid_inode: int | None = None) -> list[int]:
+    """Every process in that network namespace (and PID namespace, when given): the lab's own, compared
+    by inode, never by name."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _inode(f"/proc/{entry.name}/ns/net") == net_inode:
+        if not entry.name.isdigit() or _inode(f"/proc/{entry.name}/ns/net") != net_inode:
+            continue
+        if pid_inode is None or _inode(f"/proc/{entry.name}/ns/pid") == pid_inode:
             found.append(int(entry.name))
     return found
 
@@ -280,21 +285,24 @@ def stop(host: LabHost) -> int:
     base, killed = host_dir(host), 0
     try:
         data = json.loads((base / "init.json").read_text())
-        net = int(data["net"])
+        net, pidns = int(data["net"]), data.get("pidns")
     except (OSError, ValueError, KeyError):
-        net = 0
+        net, pidns = 0, None
     init = recorded_init(host)
     if init is not None:
         os.kill(init.pid, signal.SIGKILL)
+        pidns = None  # the namespace was still ours: whatever else holds it is the host's
+    elif pidns is None:
+        net = 0  # a dead host's inode may since name another namespace: match nothing on it alone
     end = time.monotonic() + 15
-    while net and (pids := namespace_pids(net)) and time.monotonic() < end:
+    while net and (pids := namespace_pids(net, pidns)) and time.monotonic() < end:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         killed = max(killed, len(pids))
         time.sleep(0.1)
-    if net and namespace_pids(net):
-        raise BerthError(f"{host.key}: processes remain in its namespace: {namespace_pids(net)}")
+    if net and (left := namespace_pids(net, pidns)):
+        raise BerthError(f"{host.key}: processes remain in its namespace: {left}")
     subprocess.run(["ip", "link", "del", host.veth], capture_output=True, check=False)
     shutil.rmtree(base, ignore_errors=True)
     return killed
