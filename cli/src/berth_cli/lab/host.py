@@ -23,8 +23,10 @@ from berth_core.errors import BerthError
 
 HOSTS_ROOT = Path("/var/lib/berth-lab")
 CACHE = Path("/var/cache/berth/lab")
-# Shared by every lab host, read-write, so a package or a wheel is downloaded once for all of them.
-SHARED = {"var/cache/apt/archives": "apt-archives", "root/.cache/pip": "pip", "root/.cache/uv": "uv"}
+# Shared by every lab host, read-write, so a wheel is downloaded once for all of them (pip and uv lock
+# their caches). Packages are shared by the apt proxy's cache instead: apt does not wait for the lock of
+# its archives directory, so hosts installing at once would fail on a shared one.
+SHARED = {"root/.cache/pip": "pip", "root/.cache/uv": "uv"}
 ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 
 # Runs inside the new namespaces with this machine's /bin/sh, before the root is switched: the overlay,

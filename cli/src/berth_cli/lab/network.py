@@ -90,13 +90,13 @@ def _proxy_pid() -> int | None:
     return pid if PROXY_MODULE.encode() in cmdline and str(GATEWAY).encode() in cmdline else None
 
 
-def ensure_proxy(mirror_hosts: tuple[str, ...], log: Path) -> bool:
+def ensure_proxy(mirror_hosts: tuple[str, ...], cache: Path, log: Path) -> bool:
     """The apt proxy on the bridge's address; True when it had to be started."""
     if _proxy_pid() is not None:
         return False
     out = log.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", PROXY_MODULE, str(GATEWAY), str(APT_PROXY_PORT), *mirror_hosts],
+        [sys.executable, "-m", PROXY_MODULE, str(GATEWAY), str(APT_PROXY_PORT), str(cache), *mirror_hosts],
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=out,

@@ -127,7 +127,7 @@ def up(ctx: SiteContext) -> LabReport:
         mirror = machine_mirror()
         tree, timings["tree_build_s"] = ensure_tree(mirror, logs / "debootstrap.log")
         network.ensure_bridge()
-        network.ensure_proxy(mirror.hosts, logs / "aptproxy.log")
+        network.ensure_proxy(mirror.hosts, lab_host.CACHE / "apt-archives", logs / "aptproxy.log")
         client_pub = _client_key(ctx)
         for host in plan.hosts:
             init = lab_host.recorded_init(host)
