@@ -27,32 +27,13 @@ def project_root() -> Path:
 
 @dataclass
 class Options:
+    """What the command line said (the Typer callback fills it); services get a SiteContext instead."""
+
     site: str = "aio"
     output: Output = "text"
     lang: Lang = "en"
     debug: bool = False
     cloud: str | None = None  # clouds.yaml cloud name; default: OS_CLOUD, else the site's written admin cloud
-
-    @property
-    def root(self) -> Path:
-        return project_root()
-
-    @property
-    def site_dir(self) -> Path:
-        return self.root / "inventory" / self.site
-
-    @property
-    def cloud_yml(self) -> Path:
-        return self.site_dir / "cloud.yml"
-
-    @property
-    def state_dir(self) -> Path:
-        """Per-site state: IPAM ledger, audit log, plans, Pulumi backend, lock, ansible artifacts, clouds.yaml."""
-        return paths.site_state_dir(self.root, self.site, os.environ)
-
-    @property
-    def manifests_dir(self) -> Path:
-        return self.root / "manifests"
 
 
 OPTIONS = Options()
@@ -98,10 +79,11 @@ def site_context(options: Options | None = None, *, markdown: bool = False) -> S
         from berth_core.errors import UsageError
 
         raise UsageError("--output markdown is only for berth review; this command speaks text or json")
+    root = project_root()
     return SiteContext(
         site=chosen.site,
-        root=chosen.root,
-        state_dir=chosen.state_dir,
+        root=root,
+        state_dir=paths.site_state_dir(root, chosen.site, os.environ),
         output=chosen.output,
         lang=chosen.lang,
         debug=chosen.debug,
