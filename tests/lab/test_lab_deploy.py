@@ -66,6 +66,8 @@ def test_roles_deploy_onto_a_pristine_host_and_converge(labone: Lab, tmp_path: P
     inventory["all"]["vars"]["ansible_ssh_common_args"] = (
         f"-o StrictHostKeyChecking=yes -o UserKnownHostsFile={other} -o IdentitiesOnly=yes"
     )
+    # its own ControlPath: the deploys' ControlPersist connection (verified already) would be reused
+    inventory["all"]["vars"]["ansible_control_path_dir"] = str(tmp_path / "cp")
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
     run = PlaybookRun(
         playbooks_dir=REPO / "playbooks",
