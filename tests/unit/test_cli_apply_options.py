@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,17 @@ from berth_cli.services.inputs import shown
 from berth_cli.services.planning import apply_reasons
 from berth_core.errors import ExitCode, UsageError
 from berth_core.plan import Plan
-from tests.fixtures.plan.builders import MANIFESTS, SITE_FILE
+from tests.unit.test_cli_plan import root as plan_root  # noqa: F401 - the fixture
 
 OVER = Path(__file__).resolve().parents[1] / "fixtures" / "plan" / "over"
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "inventory" / "plantest").mkdir(parents=True)
-    shutil.copy(SITE_FILE, tmp_path / "inventory" / "plantest" / "cloud.yml")
-    shutil.copytree(MANIFESTS, tmp_path / "manifests")
-    monkeypatch.setenv("BERTH_ROOT", str(tmp_path))
-    monkeypatch.setenv("BERTH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("BERTH_SITE", raising=False)
-    monkeypatch.delenv("BERTH_OUTPUT", raising=False)
+def root(plan_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811 - pytest injects it
+    """test_cli_plan's miniature checkout, with no cloud to log in to."""
     monkeypatch.delenv("OS_CLOUD", raising=False)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
-    return tmp_path
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(plan_root / "no-clouds.yaml"))
+    return plan_root
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -31,15 +30,8 @@ def capacity(
 
     Live: placement's inventories and usages, quotas as the cloud holds them, plus the given manifests
     (what-if). Offline: the capacity cloud.yml declares."""
-    from berth_cli.rendering.admission import print_admission, print_fits
-    from berth_cli.rendering.console import console as make_console
+    from berth_cli.rendering.admission import print_capacity
     from berth_cli.services.capacity import site_capacity
 
     ctx = site_context()
-    view = site_capacity(ctx, paths, offline=offline, flavors=flavor)
-    if ctx.output == "json":
-        typer.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
-        return
-    console = make_console()
-    print_admission(view.report, console)
-    print_fits(view.fits, console)
+    print_capacity(site_capacity(ctx, paths, offline=offline, flavors=flavor), ctx.output)

@@ -83,19 +83,10 @@ def _apply_examples(ctx: SiteContext) -> None:
 
 
 def _show_capacity(ctx: SiteContext) -> None:
-    import json
-
-    from berth_cli.rendering.admission import print_admission, print_fits
-    from berth_cli.rendering.console import console
+    from berth_cli.rendering.admission import print_capacity
     from berth_cli.services.capacity import site_capacity
 
-    view = site_capacity(ctx, None, offline=False, flavors=None)
-    if ctx.output == "json":
-        typer.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
-        return
-    out = console()
-    print_admission(view.report, out)
-    print_fits(view.fits, out)
+    print_capacity(site_capacity(ctx, None, offline=False, flavors=None), ctx.output)
 
 
 def _answers(url: str) -> bool:

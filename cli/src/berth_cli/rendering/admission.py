@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from berth_cli.services.capacity import CapacityView
     from berth_core.admission import AdmissionReport, Total
     from berth_core.capacity import FlavorFit
 
@@ -108,3 +109,17 @@ def print_fits(fits: list[FlavorFit], console: Console) -> None:
             str(max(counts, default=0)),
         )
     console.print(table)
+
+
+def print_capacity(view: CapacityView, output: str) -> None:
+    """`berth capacity` (and the demo's last step): the JSON document, or both tables."""
+    import json
+
+    from berth_cli.rendering.console import console
+
+    if output == "json":
+        print(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
+        return
+    out = console()
+    print_admission(view.report, out)
+    print_fits(view.fits, out)
