@@ -19,6 +19,9 @@ SERVICE_USERS = ("placement", "nova", "neutron", "cinder", "glance")
 SECRET_KEYS: tuple[str, ...] = (
     "keystone_admin_password",
     "rabbitmq_openstack_password",
+    "rabbitmq_erlang_cookie",  # the shared secret of a RabbitMQ cluster's nodes
+    "mariadb_sst_password",  # the Galera state-transfer account (mariabackup)
+    "keepalived_vrrp_password",  # VRRP authentication between the VIP's holders
     *(f"{s}_db_password" for s in SERVICES_WITH_DB),
     *(f"{s}_service_password" for s in SERVICE_USERS),
 )
