@@ -1,7 +1,8 @@
 """Read a site's Ansible YAML inventory (hosts.yml, group_vars/, host_vars/) without running Ansible.
 
 Only what preflight needs: hosts, their groups, their connection variables and each group's own
-`berth_preflight` settings. Vault-encrypted values are kept opaque (preflight never needs a secret).
+`berth_preflight` settings. Vault-encrypted values are kept opaque (preflight never needs a secret); the
+files are found and read as Ansible does by berth_cli.ansible.vars_files.
 """
 
 from __future__ import annotations
@@ -14,43 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from berth_cli.ansible.vars_files import load_vars_file, vars_files
 from berth_core.errors import Location, UsageError
 from berth_core.preflight import SETTINGS_VAR, Requirements, combine, group_requirements
 
 DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
-
-
-class _InventoryLoader(yaml.SafeLoader):
-    """Safe YAML that tolerates Ansible's `!vault` and `!unsafe` tags as plain opaque values."""
-
-
-def _opaque(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return "<vault>" if node.tag == "!vault" else str(loader.construct_scalar(node))  # type: ignore[arg-type]
-
-
-_InventoryLoader.add_constructor("!vault", _opaque)
-_InventoryLoader.add_constructor("!unsafe", _opaque)
-
-
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_InventoryLoader)  # noqa: S506 (safe subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(path), mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
-        raise UsageError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc) from exc
-
-
-def _vars_files(base: Path, name: str) -> list[Path]:
-    """Ansible's layout: <base>/<name>.yml, <base>/<name>.yaml, or every *.yml/*.yaml in <base>/<name>/."""
-    files = [base / f"{name}{ext}" for ext in (".yml", ".yaml", "") if (base / f"{name}{ext}").is_file()]
-    folder = base / name
-    if folder.is_dir():
-        files += sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-    return files
 
 
 @dataclass(frozen=True)
@@ -227,8 +198,8 @@ class _Tree:
 def _with_files(own: dict[str, Any], folder: Path, name: str, source: Path) -> tuple[dict[str, Any], Path]:
     """Vars from the inventory file plus group_vars/ or host_vars/ files; where berth_preflight came from."""
     merged = dict(own)
-    for path in _vars_files(folder, name):
-        loaded = _load_yaml(path) or {}
+    for path in vars_files(folder, name):
+        loaded = load_vars_file(path) or {}
         merged.update(loaded)
         if SETTINGS_VAR in loaded:
             source = path
@@ -242,7 +213,7 @@ def load_inventory(site_dir: Path, root: Path) -> Inventory:
             f"no inventory: {site_dir}/hosts.yml does not exist",
             hint="Each site needs an Ansible YAML inventory next to its cloud.yml.",
         )
-    data = _load_yaml(hosts_file) or {}
+    data = load_vars_file(hosts_file) or {}
     if not isinstance(data, dict):
         raise UsageError("an inventory is a mapping of groups", location=Location(str(hosts_file), 1))
     tree = _Tree(hosts_file)
