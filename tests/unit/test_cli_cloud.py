@@ -74,6 +74,24 @@ def test_clouds_yaml_is_private_and_names_admin_clouds(tmp_path: Path) -> None:
     assert admin["region_name"] == "RegionOne"
 
 
+def test_clouds_yaml_carries_the_ca_of_an_https_site(tmp_path: Path) -> None:
+    import openstack.config
+
+    ensure_secrets(tmp_path)
+    ca = tmp_path / "pki" / "ca.crt"
+    plain = yaml.safe_load(
+        write_clouds_yaml(tmp_path, site="x", auth_url="http://127.0.0.1:5000/v3", region="R").read_text()
+    )
+    assert all("cacert" not in cloud for cloud in plain["clouds"].values()), "plain sites: as before"
+    path = write_clouds_yaml(tmp_path, site="x", auth_url="https://10.0.0.1:5000/v3", region="R", cacert=ca)
+    for name in ("x-admin", "x-system"):
+        cloud = yaml.safe_load(path.read_text())["clouds"][name]
+        assert cloud["cacert"] == str(ca) and cloud["auth"]["auth_url"] == "https://10.0.0.1:5000/v3"
+        # openstacksdk itself verifies TLS with that file, not with the default trust
+        region = openstack.config.OpenStackConfig(config_files=[str(path)]).get_one(name)
+        assert region.get_requests_verify_args() == (str(ca), None)
+
+
 def test_clouds_yaml_needs_the_admin_password(tmp_path: Path) -> None:
     with pytest.raises(BerthError, match="no admin password"):
         write_clouds_yaml(tmp_path, site="aio", auth_url="http://x/v3", region="RegionOne")

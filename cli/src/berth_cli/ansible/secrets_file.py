@@ -6,12 +6,12 @@ output. Missing keys are generated with `secrets`; existing ones are kept, so re
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 import yaml
 
+from berth_cli.state.files import write_atomic
 from berth_core.errors import BerthError
 
 SERVICES_WITH_DB = ("keystone", "placement", "nova", "neutron", "cinder", "glance")
@@ -29,17 +29,6 @@ SECRET_KEYS: tuple[str, ...] = (
 
 def secrets_path(state_dir: Path) -> Path:
     return state_dir / "secrets" / "passwords.yml"
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only, atomically (never a moment with wider permissions)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    tmp.replace(path)
 
 
 def load_secrets(state_dir: Path) -> dict[str, str]:
@@ -62,20 +51,25 @@ def ensure_secrets(state_dir: Path) -> Path:
     missing = [key for key in SECRET_KEYS if key not in current]
     if missing or not path.exists():
         current.update({key: secrets.token_urlsafe(24) for key in missing})
-        _write_private(path, yaml.safe_dump(current, sort_keys=True))
+        write_atomic(path, yaml.safe_dump(current, sort_keys=True))
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
     return path
 
 
-def write_clouds_yaml(state_dir: Path, *, site: str, auth_url: str, region: str) -> Path:
-    """`.berth/<site>/clouds.yaml` (0600) with the site's admin, project- and system-scoped."""
+def write_clouds_yaml(
+    state_dir: Path, *, site: str, auth_url: str, region: str, cacert: Path | None = None
+) -> Path:
+    """`.berth/<site>/clouds.yaml` (0600) with the site's admin, project- and system-scoped; `cacert`: the
+    CA certificate that verifies the site's TLS endpoints (its PKI's ca.crt), for an https auth_url."""
     password = load_secrets(state_dir).get("keystone_admin_password")
     if not password:
         raise BerthError(
             f"no admin password in {secrets_path(state_dir)}", hint="run `berth cloud deploy` first"
         )
-    common = {"region_name": region, "identity_api_version": 3, "interface": "public"}
+    common: dict[str, object] = {"region_name": region, "identity_api_version": 3, "interface": "public"}
+    if cacert is not None:
+        common["cacert"] = str(cacert)
     auth = {"auth_url": auth_url, "username": "admin", "password": password, "user_domain_name": "Default"}
     clouds = {
         "clouds": {
@@ -87,5 +81,5 @@ def write_clouds_yaml(state_dir: Path, *, site: str, auth_url: str, region: str)
         }
     }
     path = state_dir / "clouds.yaml"
-    _write_private(path, yaml.safe_dump(clouds, sort_keys=False))
+    write_atomic(path, yaml.safe_dump(clouds, sort_keys=False))
     return path
