@@ -54,7 +54,15 @@ def test_files_come_in_ansibles_order(tmp_path: Path, tree: str) -> None:
 def test_the_folder_order_is_sorted_and_skips_what_ansible_skips(tmp_path: Path) -> None:
     write(tmp_path, TREES["folder"])
     names = [p.relative_to(tmp_path / "all").as_posix() for p in vars_files(tmp_path, "all")]
-    assert names == ["00-first.yaml", "m/inner.yml", "main.yml", "plain", "sub/inner.yml", "tls.yml", "zz.json"]
+    assert names == [
+        "00-first.yaml",
+        "m/inner.yml",
+        "main.yml",
+        "plain",
+        "sub/inner.yml",
+        "tls.yml",
+        "zz.json",
+    ]
 
 
 def test_site_vars_layer_the_inventory_then_every_group_vars_file(tmp_path: Path) -> None:
