@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("openstack", "pulumi", "ansible_runner", "ansible", "paramiko", "prometheus_client")
+HEAVY = ("openstack", "pulumi", "ansible_runner", "ansible", "paramiko", "prometheus_client", "cryptography")
 
 PROBE = """
 {preamble}
