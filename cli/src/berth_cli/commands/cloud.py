@@ -49,6 +49,13 @@ def deploy(
         print(json.dumps(summary.to_dict(), indent=2))
         return
     verb = "would change" if check else "changed"
+    if summary.tls:  # paths and dates only: the keys stay in their files
+        for change in summary.tls["changes"]:
+            print(f"tls: {change}")
+        print(
+            f"tls: {summary.tls['endpoint_base']} with {summary.tls['server_pem']} "
+            f"(until {summary.tls['not_after'][:10]}), CA {summary.tls['ca_certificate']}"
+        )
     print(f"{ctx.site}: {verb} {summary.changed} task(s) in {summary.seconds} s")
     if summary.clouds_yaml:
         print(

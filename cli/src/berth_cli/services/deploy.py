@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from berth_cli.ansible.runner import RunResult
+    from berth_cli.ansible.vars_files import SiteVars
     from berth_cli.context import SiteContext
+    from berth_cli.pki.settings import PublicTls
+    from berth_cli.pki.store import TlsMaterial
 
 # Catalogue types `status` probes, with the path that answers without a token.
 SERVICES = (
@@ -36,11 +41,13 @@ class PlaybookSummary:
     hosts: dict[str, Any]
     artifacts: str
     clouds_yaml: str | None = None
+    tls: dict[str, Any] | None = None  # TlsMaterial.to_dict() of a TLS site: paths, expiry, what changed
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(vars(self))
-        if self.clouds_yaml is None:
-            data.pop("clouds_yaml")
+        for optional in ("clouds_yaml", "tls"):
+            if data[optional] is None:
+                data.pop(optional)
         return data
 
 
@@ -53,12 +60,11 @@ def inventory(ctx: SiteContext) -> Path:
     return hosts
 
 
-def _site_vars(ctx: SiteContext) -> dict[str, Any]:
-    """The site's group_vars/all/main.yml (plain settings, no secrets)."""
-    import yaml
+def _site_vars(ctx: SiteContext) -> SiteVars:
+    """The site's group `all` settings as Ansible layers them (hosts.yml, then every group_vars/all file)."""
+    from berth_cli.ansible.vars_files import site_vars
 
-    path = ctx.site_dir / "group_vars" / "all" / "main.yml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+    return site_vars(ctx.site_dir)
 
 
 def _cloud_yml_spec(ctx: SiteContext) -> dict[str, Any]:
@@ -82,7 +88,12 @@ def run_site_playbook(
     tags: str | None = None,
     timeout: int = 3600,
     secrets: bool = True,
+    prepare: Callable[[], dict[str, Any]] | None = None,
 ) -> PlaybookSummary:
+    """Run one playbook of the site under its lock; `prepare` runs under the lock too, just before the
+    playbook, and returns extra vars for it (file paths and plain settings only, never a secret)."""
+    from dataclasses import replace
+
     from rich.console import Console
 
     from berth_cli.ansible.args import PlaybookRun, check_limit, parse_tags
@@ -104,6 +115,8 @@ def run_site_playbook(
     console = Console(stderr=ctx.output == "json")
     progress = PlaybookProgress(console, enabled=ctx.output == "text", title=f"{ctx.site} {playbook}")
     with site_lock(ctx.state_dir, f"berth cloud {playbook}", wait_seconds=5), progress:
+        if prepare is not None:
+            run = replace(run, extravars={**run.extravars, **prepare()})
         try:
             result = run_playbook(run, ctx.state_dir / "ansible", progress, progress.tally)
         finally:
@@ -124,6 +137,22 @@ def _summary(ctx: SiteContext, result: RunResult) -> PlaybookSummary:
     )
 
 
+@dataclass
+class _SitePki:
+    """The deploy's TLS step, run under the site lock just before the playbook: the site's CA and API
+    certificate ensured, their paths (and the https endpoint base) returned as the playbook's extra vars."""
+
+    ctx: SiteContext
+    tls: PublicTls
+    material: TlsMaterial | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        from berth_cli.pki.store import ensure_site_pki
+
+        self.material = ensure_site_pki(self.ctx.state_dir, self.ctx.site, self.tls)
+        return self.material.extravars()
+
+
 def deploy_site(
     ctx: SiteContext,
     *,
@@ -133,24 +162,37 @@ def deploy_site(
     skip_preflight: bool = False,
     timeout: int = 3600,
 ) -> PlaybookSummary:
-    """Deploy or converge the site's OpenStack (SSH preflight first), then write its admin clouds.yaml."""
+    """Deploy or converge the site's OpenStack (SSH preflight first), then write its admin clouds.yaml.
+
+    A site with `berth_public_tls: true` (docs/tls.md) gets its CA and API certificate ensured first, under
+    the site lock; the playbook receives their paths and the https endpoint base, clouds.yaml the CA."""
     from dataclasses import replace
 
+    from berth_cli.pki.settings import public_tls
+
     inventory(ctx)
+    site = _site_vars(ctx)
+    tls = public_tls(site)  # a wrong TLS setting fails here, before preflight or any change
     if not skip_preflight:
         from berth_cli.preflight.gate import preflight_or_fail
 
         preflight_or_fail(ctx, limit)
-    summary = run_site_playbook(ctx, "site.yml", check=check, limit=limit, tags=tags, timeout=timeout)
+    pki = _SitePki(ctx, tls) if tls is not None else None
+    summary = run_site_playbook(
+        ctx, "site.yml", check=check, limit=limit, tags=tags, timeout=timeout, prepare=pki
+    )
+    if pki is not None and pki.material is not None:
+        summary = replace(summary, tls=pki.material.to_dict())
     if check:
         return summary
     from berth_cli.ansible.secrets_file import write_clouds_yaml
 
-    address = str(_site_vars(ctx).get("berth_internal_address", "127.0.0.1"))
     region = str(_cloud_yml_spec(ctx).get("region", "RegionOne"))
-    clouds = write_clouds_yaml(
-        ctx.state_dir, site=ctx.site, auth_url=f"http://{address}:5000/v3", region=region
-    )
+    if pki is not None and pki.material is not None:
+        auth_url, cacert = pki.tls.auth_url, pki.material.ca_certificate
+    else:  # plain http on the address clients reach, as every site before TLS
+        auth_url, cacert = f"http://{site.get('berth_internal_address', '127.0.0.1')}:5000/v3", None
+    clouds = write_clouds_yaml(ctx.state_dir, site=ctx.site, auth_url=auth_url, region=region, cacert=cacert)
     return replace(summary, clouds_yaml=str(clouds))
 
 
