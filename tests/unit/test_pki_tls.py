@@ -403,3 +403,49 @@ def test_a_certificate_of_the_citys_own_pki_is_kept_and_served_with_its_chain(st
     (directory / "ca.crt").write_bytes(other.public_bytes(serialization.Encoding.PEM))
     with pytest.raises(BerthError, match="not signed by the site's CA"):
         ensure(state)
+
+
+# --- berth cloud status probes the https endpoints with the site CA -----------------------------------
+
+
+def test_the_status_probe_trusts_the_site_ca_and_openstacksdk_hands_it_over(state: Path) -> None:
+    import http.server
+
+    import openstack.config
+    import yaml
+
+    from berth_cli.ansible.secrets_file import ensure_secrets, write_clouds_yaml
+    from berth_cli.services.deploy import _probe
+
+    material = ensure(state)
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(300)  # a version document, as keystone's /v3 answers
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(material.server_pem)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{server.server_port}/v3"
+        ensure_secrets(state)
+        clouds = write_clouds_yaml(state, site="t", auth_url=url, region="R", cacert=material.ca_certificate)
+        region = openstack.config.OpenStackConfig(config_files=[str(clouds)]).get_one("t-admin")
+        verify = region.get_session().verify  # what collect_status reads from the connection
+        assert verify == str(material.ca_certificate)
+        assert yaml.safe_load(clouds.read_text())["clouds"]["t-admin"]["cacert"] == verify
+        assert _probe(url, verify) == (True, "300")
+        ok, detail = _probe(url)  # default trust: refused
+        assert not ok and "CERTIFICATE_VERIFY_FAILED" in detail
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -204,12 +204,15 @@ def stop_site(ctx: SiteContext, *, timeout: int = 900) -> tuple[PlaybookSummary,
     return run_site_playbook(ctx, "down.yml", timeout=timeout, secrets=False), exporter_pid
 
 
-def _probe(url: str) -> tuple[bool, str]:
+def _probe(url: str, cafile: str | None = None) -> tuple[bool, str]:
+    """Does `url` answer? `cafile`: the CA that verifies an https endpoint (the clouds.yaml cacert)."""
+    import ssl
     import urllib.error
     import urllib.request
 
+    context = ssl.create_default_context(cafile=cafile) if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - catalogue URL of our own cloud
+        with urllib.request.urlopen(url, timeout=5, context=context) as answer:  # noqa: S310 - our own cloud
             return True, str(answer.status)
     except urllib.error.HTTPError as exc:  # 300 Multiple Choices is a version document: the API answers
         return exc.code < 500, str(exc.code)
@@ -220,6 +223,8 @@ def _probe(url: str) -> tuple[bool, str]:
 def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str, Any]:
     """Each endpoint answers; each compute host is up in nova and has inventory in placement."""
     endpoints = []
+    verify = getattr(getattr(conn, "session", None), "verify", True)  # clouds.yaml's cacert, when it has one
+    cafile = verify if isinstance(verify, str) else None
     for service_type, name, path in SERVICES:
         try:
             url = conn.endpoint_for(service_type)
@@ -229,7 +234,7 @@ def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str,
             endpoints.append({"service": name, "url": None, "ok": False, "detail": "not in catalogue"})
             continue
         base = url.split("/v", 1)[0] if service_type != "identity" else url.rsplit("/v3", 1)[0]
-        ok, detail = _probe(base.rstrip("/") + path)
+        ok, detail = _probe(base.rstrip("/") + path, cafile)
         endpoints.append({"service": name, "url": url, "ok": ok, "detail": detail})
     services = {s.host: s for s in conn.compute.services(binary="nova-compute")}
     providers = {rp.name: rp for rp in conn.placement.resource_providers()}
