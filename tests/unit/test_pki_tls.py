@@ -405,6 +405,33 @@ def test_a_certificate_of_the_citys_own_pki_is_kept_and_served_with_its_chain(st
         ensure(state)
 
 
+def test_berth_issues_under_the_citys_issuing_ca_and_serves_its_chain(state: Path, tmp_path: Path) -> None:
+    root_key, mid_key = (ec.generate_private_key(ec.SECP384R1()) for _ in range(2))
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "City Root CA")])
+    root = _cert("City Root CA", root_key, (root_name, root_key), ca=True)
+    mid = _cert("City Issuing CA", mid_key, (root_name, root_key), ca=True)
+    directory = pki_dir(state)
+    directory.mkdir(parents=True, mode=0o700)
+    (directory / "ca.crt").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (mid, root))
+    )
+    key_pem = mid_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(directory / "ca.key", os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, key_pem)
+    os.close(fd)
+    material = ensure(state)
+    assert [c.split(":")[0] for c in material.changes] == [f"issued {directory / 'api.pem'}"], "no new CA"
+    chain = x509.load_pem_x509_certificates(material.server_pem.read_bytes())
+    assert [c.subject.rfc4514_string() for c in chain] == [f"CN={NAME}", "CN=City Issuing CA"]
+    only_root = tmp_path / "root.crt"
+    only_root.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    with tls_server(material.server_pem) as port:  # a client that knows only the city's root
+        assert fetch(port, NAME, only_ca(only_root)) == b"berth\n"
+    assert ensure(state).changes == ()
+
+
 # --- berth cloud status probes the https endpoints with the site CA -----------------------------------
 
 

@@ -97,8 +97,15 @@ def new_ca(site: str, now: datetime) -> tuple[bytes, bytes]:
 
 
 def load_ca_certificate(pem: bytes) -> x509.Certificate:
-    """ValueError when `pem` holds no certificate."""
+    """The signing CA: the first certificate of ca.crt (ValueError when it holds none)."""
     return x509.load_pem_x509_certificate(pem)
+
+
+def intermediates(pem: bytes) -> bytes:
+    """The certificates of ca.crt a server must send with its own: every one that is not a root (an
+    operator's issuing CA and the intermediates above it); nothing for berth's own self-signed CA."""
+    chain = x509.load_pem_x509_certificates(pem)
+    return b"".join(_cert_pem(c) for c in chain if c.subject != c.issuer)
 
 
 def load_ca_key(pem: bytes, cert: x509.Certificate) -> IssuerKey:
@@ -124,9 +131,16 @@ def _general_name(san: San) -> x509.GeneralName:
 
 
 def issue_server(
-    ca_cert: x509.Certificate, ca_key: IssuerKey, sans: frozenset[San], common_name: str, now: datetime
+    ca_cert: x509.Certificate,
+    ca_key: IssuerKey,
+    sans: frozenset[San],
+    common_name: str,
+    now: datetime,
+    *,
+    chain: bytes = b"",
 ) -> bytes:
-    """A new key and the certificate `ca_key` signs for it, as HAProxy wants them: certificate, then key."""
+    """A new key and the certificate `ca_key` signs for it, as HAProxy wants them: the certificate, the
+    `chain` above it (PEM intermediates, none under a root CA), then the key."""
     key = ec.generate_private_key(ec.SECP256R1())
     not_before, not_after = server_validity(now, ca_cert.not_valid_after_utc)
     name = common_name if 0 < len(common_name) <= _CN_MAX else "berth API"
@@ -163,7 +177,7 @@ def issue_server(
         )
         .sign(ca_key, _hash_for(ca_key))
     )
-    return _cert_pem(cert) + _key_pem(key)
+    return _cert_pem(cert) + chain + _key_pem(key)
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

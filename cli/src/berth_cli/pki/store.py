@@ -1,6 +1,7 @@
 """The site's PKI on the deploy host: `.berth/<site>/pki/` (0700).
 
-    ca.crt   the site CA's certificate (0644): what clients, clouds.yaml and the hosts trust
+    ca.crt   the site CA's certificate (0644): what clients, clouds.yaml and the hosts trust (an operator's
+             issuing CA may be followed by the chain up to its root)
     ca.key   its private key (0600); absent when the operator's own PKI issues api.pem
     api.pem  the API certificate, its intermediates if any, then its private key (0600), as HAProxy wants
 
@@ -117,7 +118,7 @@ def _ensure_ca(
 
 def ensure_site_pki(state_dir: Path, site: str, tls: PublicTls, now: datetime | None = None) -> TlsMaterial:
     """The site CA and the certificate of its API address, kept when valid, made or re-issued otherwise."""
-    from berth_cli.pki.issue import issue_server, server_facts
+    from berth_cli.pki.issue import intermediates, issue_server, server_facts
     from berth_cli.pki.policy import CertFacts, ca_problem, reissue_reason
     from berth_cli.state.files import private_dir, write_atomic
 
@@ -148,7 +149,8 @@ def ensure_site_pki(state_dir: Path, site: str, tls: PublicTls, now: datetime | 
         problem = ca_problem(ca_cert.not_valid_after_utc, moment)
         if problem:
             raise _error(directory / CA_CERT, problem, f"replace the site CA ({DOCS})")
-        pem = issue_server(ca_cert, ca_key, tls.sans, tls.host.strip("[]"), moment)
+        chain = intermediates((directory / CA_CERT).read_bytes())
+        pem = issue_server(ca_cert, ca_key, tls.sans, tls.host.strip("[]"), moment, chain=chain)
         write_atomic(pem_path, pem.decode("ascii"))
         changes.append(f"issued {pem_path}: {reason}")
         facts = server_facts(pem, ca_cert)
