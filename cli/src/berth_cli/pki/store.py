@@ -72,7 +72,7 @@ def _private(path: Path) -> None:
 
 
 def _error(path: Path, message: str, hint: str) -> BerthError:
-    return BerthError(f"{path.name}: {message}", hint=hint, location=Location(str(path)))
+    return BerthError(message, hint=hint, location=Location(str(path)))  # the location names the file
 
 
 def _ensure_ca(
