@@ -156,6 +156,16 @@ def test_every_member_down_bootstraps_from_the_one_that_left_last() -> None:
     assert not plan["steps"][0]["force"]
 
 
+def test_the_member_that_left_last_needs_no_recovery_of_the_others() -> None:
+    observed = {
+        "ctl1": node(running=False, grastate=data(-1)),  # crashed earlier; the cluster went on without it
+        "ctl2": node(running=False, grastate=data(42, safe=True)),
+        "ctl3": node(running=False, grastate=data(41)),
+    }
+    plan = plan_cluster(MEMBERS, observed)
+    assert plan["recover"] == [] and steps(plan)[0] == ("ctl2", "bootstrap", 1)
+
+
 def test_a_pristine_member_is_never_chosen_when_another_holds_data() -> None:
     observed = {
         "ctl1": node(running=False, grastate=None),  # re-created host: no data at all
