@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from berth_cli.lab.plan import etc_hosts, inventory, plan_lab
+from berth_cli.lab.plan import etc_hosts, interface_addresses, inventory, plan_lab
 from berth_core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +73,54 @@ def test_inventory_is_strict_ssh_with_the_labs_key_and_known_hosts() -> None:
     }
     assert set(inv["all"]["children"]) == {"controllers", "infra"}
     assert "10.251.0.11 ctl1\n" in etc_hosts(plan)
+
+
+def test_vips_are_optional_and_kept_in_order() -> None:
+    hosts = [{"name": "ctl1", "address": "10.251.0.11"}, {"name": "ctl2", "address": "10.251.0.12"}]
+    assert plan_lab("lab", doc(*hosts)).vips == ()
+    with_vips = {**doc(*hosts), "vips": ["10.251.0.10", "10.251.0.9"]}
+    assert plan_lab("lab", with_vips).vips == ("10.251.0.10", "10.251.0.9")
+
+
+@pytest.mark.parametrize(
+    ("vips", "field", "words"),
+    [
+        ("10.251.0.10", "vips", "a list"),
+        (["nope"], "vips[0]", "not an IPv4"),
+        (["10.251.0.10", "10.250.0.10"], "vips[1]", "not a host address"),
+        (["10.251.0.1"], "vips[0]", "not a host address"),
+        (["10.251.0.255"], "vips[0]", "not a host address"),
+        (["10.251.0.11"], "vips[0]", "ctl1's own address"),
+        (["10.251.0.10", "10.251.0.10"], "vips[1]", "twice"),
+    ],
+)
+def test_invalid_vips_are_refused_located(vips: object, field: str, words: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        plan_lab("lab", {**doc({"name": "ctl1", "address": "10.251.0.11"}), "vips": vips}, "lab.yml")
+    assert caught.value.location is not None and caught.value.location.field == field
+    assert words in str(caught.value)
+
+
+def test_the_committed_lab_declares_its_vip_apart_from_the_other_sites() -> None:
+    sites = {
+        s: plan_lab(s, yaml.safe_load((ROOT / "inventory" / s / "lab.yml").read_text()))
+        for s in ("lab", "labone")
+    }
+    assert sites["lab"].vips == ("10.251.0.10",)
+    taken = {h.address for p in sites.values() for h in p.hosts}
+    assert not taken & set(sites["lab"].vips)
+    vip = yaml.safe_load((ROOT / "inventory/lab/group_vars/all/loadbalancer.yml").read_text())[
+        "berth_internal_vip"
+    ]
+    assert (vip,) == sites["lab"].vips  # the lab keeps free the address keepalived moves
+
+
+def test_interface_addresses_are_read_from_ip_addr_show() -> None:
+    text = (ROOT / "tests/fixtures/loadbalancer/ip-addr-holder.txt").read_text()
+    assert interface_addresses(text) == {
+        "127.0.0.1",
+        "::1",
+        "10.251.0.61",
+        "10.251.0.60",
+        "fe80::244c:4fff:fe98:6eca",
+    }

@@ -46,6 +46,8 @@ def _print(report: LabReport, title: str) -> None:
         f"bridge {'up' if report.bridge else 'absent'}, apt proxy {'up' if report.apt_proxy else 'absent'}"
     )
     out.print(f"lab {report.site}: {shared}" + "".join(f", {k} {v}" for k, v in report.timings.items()))
+    for vip, holder in report.vips.items():
+        out.print(f"VIP {vip}: {f'held by {holder}' if holder else 'held by no host'}")
 
 
 @group.command("up")
@@ -95,3 +97,5 @@ def down() -> None:
     print(
         f"lab {ctx.site}: down ({sum(killed.values())} process(es) stopped; bridge {'kept: another lab uses it' if report.bridge else 'removed'})"
     )
+    for vip, holder in report.vips.items():
+        print(f"VIP {vip}: {f'released with {holder}' if holder else 'held by no host'}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class LabHost:
 class LabPlan:
     site: str
     hosts: tuple[LabHost, ...]
+    # addresses no host has but one of them will hold (keepalived's VIPs): the lab keeps them free too
+    vips: tuple[str, ...] = ()
 
     def host(self, name: str) -> LabHost:
         return next(h for h in self.hosts if h.name == name)
@@ -84,7 +87,40 @@ def plan_lab(site: str, doc: Any, source: str = "lab.yml") -> LabPlan:
         hosts.append(LabHost(site, name, str(address), tuple(groups)))
     if not hosts:
         raise fail("a lab has at least one host", "hosts")
-    return LabPlan(site, tuple(hosts))
+    return LabPlan(site, tuple(hosts), _vips(doc.get("vips"), hosts, fail))
+
+
+def _vips(value: Any, hosts: list[LabHost], fail: Callable[[str, str], UsageError]) -> tuple[str, ...]:
+    """`vips:`, optional: addresses of the lab's range that no host has, each once."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise fail("vips is a list of addresses (the site's VIPs)", "vips")
+    vips: list[str] = []
+    for i, entry in enumerate(value):
+        where = f"vips[{i}]"
+        try:
+            address = ipaddress.ip_address(str(entry))
+        except ValueError:
+            raise fail(f"{entry!r} is not an IPv4 address", where) from None
+        if address not in NETWORK or address in (GATEWAY, NETWORK.network_address, NETWORK.broadcast_address):
+            raise fail(f"{address} is not a host address of the lab's {NETWORK} (nor .1)", where)
+        if holder := next((h for h in hosts if h.address == str(address)), None):
+            raise fail(f"{address} is {holder.name}'s own address: a VIP moves between hosts", where)
+        if str(address) in vips:
+            raise fail(f"{address} appears twice", where)
+        vips.append(str(address))
+    return tuple(vips)
+
+
+def interface_addresses(ip_output: str) -> set[str]:
+    """The addresses of `ip -o addr show` (without prefix length)."""
+    found = set()
+    for line in ip_output.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[2] in ("inet", "inet6"):
+            found.add(fields[3].split("/")[0])
+    return found
 
 
 def etc_hosts(plan: LabPlan) -> str:

@@ -6,6 +6,7 @@ berth's own trust code after checking each against the key the lab generated for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from berth_cli.lab import host as lab_host
 from berth_cli.lab import network
-from berth_cli.lab.plan import LabHost, LabPlan, inventory, plan_lab
-from berth_core.errors import UsageError
+from berth_cli.lab.plan import LabHost, LabPlan, interface_addresses, inventory, plan_lab
+from berth_core.errors import BerthError, UsageError
 
 if TYPE_CHECKING:
     from berth_cli.context import SiteContext
@@ -46,6 +47,8 @@ class LabReport:
     apt_proxy: bool
     timings: dict[str, float] = field(default_factory=dict)
     trusted: list[str] = field(default_factory=list)  # hosts whose key up recorded
+    # each VIP of lab.yml and the host of the site holding it (for down: when it began)
+    vips: dict[str, str | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,22 +79,56 @@ def _client_key(ctx: SiteContext) -> str:
     return " ".join(Path(f"{key}.pub").read_text().split()[:2])
 
 
-def _claimed_elsewhere(plan: LabPlan) -> list[str]:
-    """Addresses of this plan held by a running host of another site's lab (one bridge for all labs)."""
-    mine = {h.address: h.name for h in plan.hosts}
-    clashes = []
+def _running_elsewhere(plan: LabPlan) -> list[tuple[str, str, dict[str, Any], lab_host.Init]]:
+    """The running hosts of other sites' labs: (site, host, its record, its PID 1)."""
+    found = []
     for record in lab_host.HOSTS_ROOT.glob("*/*/init.json"):
         site = record.parent.parent.name
         if site == plan.site:
             continue
         try:
             data = json.loads(record.read_text())
-        except (OSError, ValueError):
+            init = lab_host.Init(int(data["pid"]), str(data["start"]), int(data["net"]))
+        except (OSError, ValueError, KeyError):
             continue
-        init = lab_host.Init(int(data["pid"]), str(data["start"]), int(data["net"]))
-        if init.alive() and data.get("address") in mine:
-            clashes.append(f"{data['address']} ({site}/{record.parent.name})")
-    return clashes
+        if init.alive():
+            found.append((site, record.parent.name, data, init))
+    return found
+
+
+def _claimed_elsewhere(plan: LabPlan) -> list[str]:
+    """Addresses of this plan (hosts and VIPs) that a running host of another site's lab has or holds, or
+    that another running site declares as a VIP (one bridge for all labs)."""
+    mine = {h.address for h in plan.hosts} | set(plan.vips)
+    clashes: dict[str, str] = {}
+    for site, name, data, init in _running_elsewhere(plan):
+        for vip in mine & {str(v) for v in data.get("vips", [])}:
+            clashes.setdefault(vip, f"{vip} (a VIP of site {site})")
+        has = {str(data.get("address"))}
+        with contextlib.suppress(BerthError):  # (it died meanwhile) what its interfaces carry: a held VIP
+            has |= interface_addresses(lab_host.inside(init, "ip", "-o", "addr", "show", net_only=True))
+        for address in mine & has:
+            clashes[address] = f"{address} ({site}/{name})"
+    return [clashes[a] for a in sorted(clashes)]
+
+
+def vip_holders(plan: LabPlan) -> dict[str, str | None]:
+    """Each VIP of the site and the host of the site that has it on an interface now (None: nobody)."""
+    holders: dict[str, str | None] = dict.fromkeys(plan.vips)
+    if not plan.vips:
+        return holders
+    for host in plan.hosts:
+        init = lab_host.recorded_init(host)
+        if init is None:
+            continue
+        try:
+            held = interface_addresses(lab_host.inside(init, "ip", "-o", "addr", "show", net_only=True))
+        except BerthError:
+            continue
+        for vip in plan.vips:
+            if vip in held:
+                holders[vip] = host.name
+    return holders
 
 
 def _status(plan: LabPlan, actions: dict[str, str] | None = None) -> list[HostStatus]:
@@ -134,7 +171,7 @@ def up(ctx: SiteContext) -> LabReport:
             if init is None:
                 lab_host.stop(host)  # whatever a dead host left: its veth, its files
                 init = lab_host.start(host, plan, tree, client_pub)
-                _record_address(host)
+                _record_address(host, plan)
                 actions[host.name] = "created"
             if not lab_host.sshd_answers(host.address):
                 lab_host.start_sshd(init)
@@ -146,13 +183,21 @@ def up(ctx: SiteContext) -> LabReport:
     timings["up_s"] = round(time.monotonic() - started, 1)
     timings["tree_build_s"] = round(timings["tree_build_s"], 1)
     return LabReport(
-        ctx.site, _status(plan, actions), network.bridge_exists(), network.proxy_running(), timings, trusted
+        ctx.site,
+        _status(plan, actions),
+        network.bridge_exists(),
+        network.proxy_running(),
+        timings,
+        trusted,
+        vip_holders(plan),
     )
 
 
-def _record_address(host: LabHost) -> None:
+def _record_address(host: LabHost, plan: LabPlan) -> None:
+    """The host's address and its site's VIPs, for the next `up` of another site to keep clear of."""
     path = lab_host.host_dir(host) / "init.json"
-    path.write_text(json.dumps({**json.loads(path.read_text()), "address": host.address}))
+    record = {**json.loads(path.read_text()), "address": host.address, "vips": list(plan.vips)}
+    path.write_text(json.dumps(record))
 
 
 def _write_inventory(ctx: SiteContext, plan: LabPlan) -> None:
@@ -191,7 +236,9 @@ def _trust(ctx: SiteContext, plan: LabPlan) -> list[str]:
 
 def status(ctx: SiteContext) -> LabReport:
     plan = load_plan(ctx)
-    return LabReport(ctx.site, _status(plan), network.bridge_exists(), network.proxy_running())
+    return LabReport(
+        ctx.site, _status(plan), network.bridge_exists(), network.proxy_running(), vips=vip_holders(plan)
+    )
 
 
 def down(ctx: SiteContext) -> tuple[LabReport, dict[str, int]]:
@@ -199,6 +246,8 @@ def down(ctx: SiteContext) -> tuple[LabReport, dict[str, int]]:
     plan = load_plan(ctx)
     killed: dict[str, int] = {}
     with network.lab_lock():
+        # a VIP lives on its holder's eth0, in that host's network namespace: it goes with the host
+        held = vip_holders(plan)
         for host in plan.hosts:
             killed[host.name] = lab_host.stop(host)
         site_dir = lab_host.HOSTS_ROOT / ctx.site
@@ -208,4 +257,7 @@ def down(ctx: SiteContext) -> tuple[LabReport, dict[str, int]]:
             site_dir.rmdir()
         if network.remove_bridge_if_unused():
             network.stop_proxy()
-    return LabReport(ctx.site, _status(plan), network.bridge_exists(), network.proxy_running()), killed
+    report = LabReport(
+        ctx.site, _status(plan), network.bridge_exists(), network.proxy_running(), vips=held
+    )  # for down, `vips` says who held each VIP when it began
+    return report, killed
