@@ -16,7 +16,18 @@ _TIMEOUT = re.compile(r"^[0-9]+(ms|s|m|h)?$")
 MODES = ("http", "tcp")
 BALANCES = ("roundrobin", "static-rr", "leastconn", "first", "source")
 ACTIVE = ("all", "one")
-FIELDS = {"name", "port", "backend_port", "mode", "balance", "check", "check_port", "active", "tls", "timeout"}
+FIELDS = {
+    "name",
+    "port",
+    "backend_port",
+    "mode",
+    "balance",
+    "check",
+    "check_port",
+    "active",
+    "tls",
+    "timeout",
+}
 
 
 def _port(value: Any, where: str) -> int:
@@ -43,7 +54,9 @@ def normalise_service(entry: Any, where: str) -> dict[str, Any]:
         raise ValueError(f"{where}: a service is a mapping (name, port, ...)")
     unknown = sorted(set(entry) - FIELDS)
     if unknown:
-        raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)} (known: {', '.join(sorted(FIELDS))})")
+        raise ValueError(
+            f"{where}: unknown field(s) {', '.join(unknown)} (known: {', '.join(sorted(FIELDS))})"
+        )
     name = str(entry.get("name", ""))
     if not _NAME.match(name):
         raise ValueError(f"{where}.name: {name!r}: 1-32 of a-z 0-9 '_' '-', starting with a letter")
@@ -66,7 +79,9 @@ def normalise_service(entry: Any, where: str) -> dict[str, Any]:
     if not isinstance(tls, bool):
         raise ValueError(f"{where}.tls: {tls!r} is not true or false")
     if tls and mode != "http":
-        raise ValueError(f"{where}.tls: TLS on the VIP is for http services (a tcp service keeps its protocol)")
+        raise ValueError(
+            f"{where}.tls: TLS on the VIP is for http services (a tcp service keeps its protocol)"
+        )
     timeout = entry.get("timeout")
     if timeout is not None and not _TIMEOUT.match(str(timeout)):
         raise ValueError(f"{where}.timeout: {timeout!r} is not an HAProxy time (e.g. 3600s, 90m)")

@@ -102,7 +102,12 @@ def missing(status: NodeStatus, expected: list[str] | tuple[str, ...]) -> dict[s
     """What keeps `status` from being the cluster of `expected`: members not listed, members listed but
     not running, nodes listed that are not expected, and the partitions seen."""
     if status.state != RUNNING:
-        return {"not_members": list(expected), "not_running": list(expected), "unexpected": [], "partitioned": []}
+        return {
+            "not_members": list(expected),
+            "not_running": list(expected),
+            "unexpected": [],
+            "partitioned": [],
+        }
     return {
         "not_members": [n for n in expected if n not in status.members],
         "not_running": [n for n in expected if n not in status.running],

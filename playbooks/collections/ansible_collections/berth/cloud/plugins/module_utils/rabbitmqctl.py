@@ -6,6 +6,7 @@ wrappers run the real CLI under `su rabbitmq`, a child of the process started he
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -32,7 +33,7 @@ def run(args: list[str], timeout: float, tool: str = "rabbitmqctl") -> tuple[int
     exe = tool_path(tool)
     if exe is None:
         return 127, f"{tool} is not installed"
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - an argv list (no shell) of rabbitmqctl and its arguments
         [exe, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -43,10 +44,8 @@ def run(args: list[str], timeout: float, tool: str = "rabbitmqctl") -> tuple[int
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.communicate()
         return TIMED_OUT, f"{tool} {' '.join(args)}: no answer within {timeout:.0f} s"
     return proc.returncode, without_cookie_hash(out)

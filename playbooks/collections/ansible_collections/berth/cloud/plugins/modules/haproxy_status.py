@@ -110,7 +110,9 @@ def main() -> None:
         supports_check_mode=True,
     )
     try:
-        proxies = summarise(parse_show_stat(ask(module.params["socket"], "show stat", module.params["timeout"])))
+        proxies = summarise(
+            parse_show_stat(ask(module.params["socket"], "show stat", module.params["timeout"]))
+        )
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"cannot read HAProxy's stats from {module.params['socket']}: {exc}")
     module.exit_json(changed=False, proxies=proxies, down=down_servers(proxies))
