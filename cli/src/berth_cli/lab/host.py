@@ -260,7 +260,7 @@ def sshd_answers(address: str, seconds: float = 2.0) -> bool:
     return False
 
 
-def wait_sshd(address: str, seconds: float = 20.0) -> None:
+def wait_sshd(address: str, seconds: float = 60.0) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if sshd_answers(address, 1.0):
