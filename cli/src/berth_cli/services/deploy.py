@@ -261,7 +261,25 @@ def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str,
 
 
 def site_status(ctx: SiteContext) -> dict[str, Any]:
-    """The status report of the site's cloud; OpenStackError (exit 5) when it does not answer at all."""
+    """The status report of the site: its cloud, and its clusters when it has any (services.clusters).
+    OpenStackError (exit 5) when the cloud does not answer at all and there is no cluster to report."""
+    from berth_cli.services.clusters import has_clusters, read_clusters
+    from berth_core.errors import OpenStackError
+
+    clusters = read_clusters(ctx, site_vars) if has_clusters(site_vars := _site_vars(ctx)) else None
+    try:
+        report = _cloud_status(ctx)
+    except OpenStackError as exc:
+        if clusters is None:
+            raise
+        report = {"site": ctx.site, "healthy": False, "error": exc.message, "endpoints": [], "computes": []}
+    if clusters is not None:
+        report["clusters"] = [c.to_dict() for c in clusters]
+        report["healthy"] = report["healthy"] and all(c.healthy for c in clusters)
+    return report
+
+
+def _cloud_status(ctx: SiteContext) -> dict[str, Any]:
     from berth_cloud import connect
     from berth_cloud.connection import CloudUnreachable
     from berth_core.errors import OpenStackError

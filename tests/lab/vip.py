@@ -1,0 +1,426 @@
+"""The API VIP in the lab, for tests/lab/test_lab_ha.py: who holds it (read in each host's network
+namespace), HAProxy's view through its stats socket, the read-only status playbook, an
+availability probe through the VIP, and the checks of keepalived and HAProxy (berth's roles) on a
+deployed site: exactly one host holds the VIP; HTTP through it reaches every controller's backend; a
+stopped backend is marked DOWN and requests still succeed; MariaDB through the VIP has one writer; TLS
+on the VIP with a certificate made here; HAProxy stopped on the holder gives the VIP away.
+
+The OpenStack APIs are not deployed by these checks: each host runs a tiny HTTP server on keystone's
+backend port, started over SSH by start-stop-daemon and stopped by its PID."""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import importlib.util
+import io
+import ipaddress
+import os
+import signal
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from rich.console import Console
+
+from berth_cli.ansible.args import PlaybookRun
+from berth_cli.ansible.progress import PlaybookProgress
+from berth_cli.ansible.runner import run_playbook
+from berth_cli.ansible.secrets_file import ensure_secrets
+from berth_cli.lab import host as lab_host
+from berth_cli.lab.plan import LabHost, plan_lab
+from tests.lab.conftest import REPO, Lab
+
+PLUGINS = REPO / "playbooks/collections/ansible_collections/berth/cloud/plugins/modules"
+KEYSTONE = 5000  # the backend port the test servers take (haproxy_services' first entry)
+BACKEND_PID = "/run/berth-test-backend.pid"
+START_BACKEND = f"""set -e
+mkdir -p /tmp/berth-test-backend
+hostname > /tmp/berth-test-backend/v3
+start-stop-daemon --start --background --make-pidfile --pidfile {BACKEND_PID} \\
+  --chdir /tmp/berth-test-backend --exec /usr/bin/python3 -- -m http.server {KEYSTONE} --bind "$1"
+cat {BACKEND_PID}
+"""
+# HAProxy's answer to `show stat` on its root-only socket, printed by the host's python3
+SHOW_STAT = (
+    'python3 -c \'import socket; s = socket.socket(socket.AF_UNIX); s.connect("/run/haproxy/admin.sock"); '
+    's.sendall(b"show stat\\n"); b = b"".join(iter(lambda: s.recv(65536), b"")); print(b.decode(), end="")\''
+)
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"berth_lab_{name}", PLUGINS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+haproxy_status, vip_status = _load("haproxy_status"), _load("vip_status")
+
+
+@dataclass
+class Site:
+    lab: Lab
+    vip: str
+    hosts: dict[str, LabHost]  # the load balancers, in inventory order (the first is MariaDB's writer)
+    tls: ssl.SSLContext | None = None
+    dead: set[str] = field(default_factory=set)
+    backends: dict[str, int] = field(default_factory=dict)  # host -> PID of its test backend
+
+    def init(self, name: str) -> lab_host.Init:
+        init = lab_host.recorded_init(self.hosts[name])
+        assert init is not None, f"{name} is not running"
+        return init
+
+    def holders(self) -> list[str]:
+        """Hosts with the VIP on an interface, read in each living host's network namespace."""
+        found = []
+        for name in self.hosts:
+            if name in self.dead:
+                continue
+            out = lab_host.inside(self.init(name), "ip", "-o", "addr", "show", net_only=True)
+            if vip_status.held([self.vip], out):
+                found.append(name)
+        return found
+
+    def wait_holder(
+        self, seconds: float, not_: str | None = None, want: str | None = None
+    ) -> tuple[str, float]:
+        """The one holder (other than `not_`, or `want`) and how long it took to be the only one."""
+        start, seen = time.monotonic(), []
+        while time.monotonic() - start < seconds:
+            seen = self.holders()
+            if len(seen) == 1 and seen[0] != not_ and want in (None, seen[0]):
+                return seen[0], time.monotonic() - start
+            time.sleep(0.1)
+        wanted = f"{want}" if want else f"a host other than {not_}" if not_ else "one host"
+        raise AssertionError(f"the VIP is not held by {wanted} alone after {seconds} s: held by {seen}")
+
+    def stats(self, name: str) -> dict[str, Any]:
+        done = self.lab.ssh(self.hosts[name].address, SHOW_STAT)
+        assert done.returncode == 0, done.stderr
+        return dict(haproxy_status.summarise(haproxy_status.parse_show_stat(done.stdout)))
+
+    def wait_servers(self, name: str, proxy: str, want: dict[str, str], seconds: float = 30.0) -> None:
+        start, have = time.monotonic(), {}
+        while time.monotonic() - start < seconds:
+            have = {s: v["status"] for s, v in self.stats(name)[proxy]["servers"].items() if s in want}
+            if have == want:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{name}'s HAProxy: {proxy} servers {have}, not {want} after {seconds} s")
+
+    def get(self, timeout: float = 2.0) -> str:
+        """GET /v3 on keystone's port of the VIP: the name of the backend host that answered."""
+        scheme = "https" if self.tls else "http"
+        with urllib.request.urlopen(
+            f"{scheme}://{self.vip}:{KEYSTONE}/v3", timeout=timeout, context=self.tls
+        ) as answer:
+            return str(answer.read().decode().strip())
+
+    def served(self, count: int) -> list[str]:
+        return [self.get() for _ in range(count)]
+
+    def start_backend(self, name: str) -> None:
+        done = self.lab.ssh(
+            self.hosts[name].address, f"sh -s {self.hosts[name].address} <<'EOF'\n{START_BACKEND}EOF"
+        )
+        assert done.returncode == 0, done.stderr
+        self.backends[name] = int(done.stdout.split()[-1])
+
+    def start_backends(self) -> None:
+        for name in self.hosts:
+            if name not in self.dead:
+                self.start_backend(name)
+
+    def haproxy(self, name: str, action: str) -> None:
+        done = self.lab.ssh(self.hosts[name].address, f"service haproxy {action}")
+        assert done.returncode == 0, done.stderr
+
+    def stop_backend(self, name: str) -> None:
+        done = self.lab.ssh(
+            self.hosts[name].address, f"kill {self.backends.pop(name)} && rm -f {BACKEND_PID}"
+        )
+        assert done.returncode == 0, done.stderr
+
+    def stop_backends(self) -> None:
+        """Before a deploy: its preflight refuses a host where something else holds an API's port."""
+        for name in list(self.backends):
+            if name in self.dead:
+                self.backends.pop(name)
+            else:
+                self.stop_backend(name)
+
+
+def read_site(lab: Lab) -> Site:
+    plan = plan_lab(lab.site, yaml.safe_load((lab.site_dir / "lab.yml").read_text()))
+    lbs = {h.name: h for h in plan.hosts if "loadbalancers" in h.groups}
+    assert len(lbs) >= 2, f"site {lab.site} needs two load balancers or more: {sorted(lbs)}"
+    settings = yaml.safe_load((lab.site_dir / "group_vars/all/loadbalancer.yml").read_text())
+    return Site(lab, str(settings["berth_internal_vip"]), lbs)
+
+
+def run(lab: Lab, tmp: Path, playbook: str, **options: Any) -> list[dict[str, Any]]:
+    """A playbook of this checkout on the site's inventory; every task result (host, task, res)."""
+    results: list[dict[str, Any]] = []
+    progress = PlaybookProgress(Console(file=io.StringIO()), enabled=False)
+
+    def handler(event: dict[str, Any]) -> bool:
+        if event.get("event") == "runner_on_ok":
+            data = event["event_data"]
+            results.append(
+                {
+                    "host": data["host"],
+                    "task": data["task"],
+                    "action": data["task_action"],
+                    "res": data["res"],
+                }
+            )
+        return progress(event)
+
+    spec = PlaybookRun(
+        playbooks_dir=REPO / "playbooks",
+        playbook=playbook,
+        inventory=lab.site_dir / "hosts.yml",
+        timeout_s=600,
+        **options,
+    )
+    run_playbook(spec, tmp / "artifacts", handler, progress.tally)
+    return results
+
+
+def status(lab: Lab, tmp: Path, limit: str | None = None) -> dict[str, dict[str, Any]]:
+    """status.yml's load balancer results (berth.cloud.vip_status and haproxy_status) per host."""
+    keys = {"berth.cloud.vip_status": "vip", "berth.cloud.haproxy_status": "haproxy"}
+    found: dict[str, dict[str, Any]] = {}
+    for result in run(lab, tmp, "status.yml", limit=limit):
+        if result["action"] in keys:
+            found.setdefault(result["host"], {})[keys[result["action"]]] = result["res"]
+    return found
+
+
+def self_signed(tmp: Path, vip: str) -> Path:
+    """A throwaway certificate for the VIP (its IP as subject alternative name) and its key, one PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"berth lab test {vip}")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(vip))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp / "vip.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    pem.chmod(0o600)
+    (tmp / "vip.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return pem
+
+
+class Probe:
+    """GETs through the VIP every `every` seconds in a thread: (time, ok) per request."""
+
+    def __init__(self, site: Site, every: float = 0.2) -> None:
+        self.site, self.every = site, every
+        self.samples: list[tuple[float, bool]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.site.get(timeout=1.0)
+                ok = True
+            except (OSError, http.client.HTTPException):
+                ok = False
+            self.samples.append((started, ok))
+            self._stop.wait(max(0.0, self.every - (time.monotonic() - started)))
+
+    def __enter__(self) -> Probe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def answering(self, count: int) -> bool:
+        last = self.samples[-count:]
+        return len(last) == count and all(ok for _, ok in last)
+
+    def figures(self, since: float) -> tuple[float, float, float | None]:
+        """Success ratio and longest gap between successes after `since`, and the first success after
+        the first failure (None: nothing failed)."""
+        window = [(t, ok) for t, ok in self.samples if t >= since]
+        ratio = sum(ok for _, ok in window) / len(window) if window else 0.0
+        last_ok, gap, back, failed = since, 0.0, None, False
+        for t, ok in window:
+            if ok:
+                gap = max(gap, t - last_ok)
+                last_ok = t
+                if failed and back is None:
+                    back = t - since
+            else:
+                failed = True
+        return ratio, gap, back
+
+
+def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not within {seconds} s")
+
+
+def check_the_vip(lab: Lab, site: Site, tmp_path: Path) -> str:
+    """The load balancers' checks on a deployed site; they leave HAProxy on TLS (until the next deploy),
+    a test backend on every host (Site.stop_backends before a deploy), and the VIP on the host of lowest
+    priority, whose name is returned."""
+    names = list(site.hosts)
+
+    # exactly one host holds the VIP, and the read-only status playbook says the same
+    holder, _ = site.wait_holder(20)
+    print(f"{holder} holds the VIP {site.vip}")
+    report = status(lab, tmp_path)
+    assert sorted(h for h, r in report.items() if r["vip"]["holder"]) == [holder]
+    assert all(r["vip"]["changed"] is False and r["haproxy"]["changed"] is False for r in report.values())
+    for name in names:  # every frontend is open on every load balancer, holder or not (ip_nonlocal_bind)
+        proxies = report[name]["haproxy"]["proxies"]
+        assert {p["frontend"] for p in proxies.values()} == {"OPEN"}, (name, proxies)
+        assert set(proxies["keystone"]["servers"]) == set(names)
+
+    # a tiny backend on keystone's port of every host: HTTP through the VIP reaches all of them
+    site.start_backends()
+    site.wait_servers(holder, "keystone", dict.fromkeys(names, "UP"))
+    assert set(site.served(4 * len(names))) == set(names)
+
+    # one backend stopped: HAProxy marks it DOWN, and every request is still answered by the others
+    stopped = names[-1] if names[-1] != holder else names[0]
+    site.stop_backend(stopped)
+    site.wait_servers(holder, "keystone", {stopped: "DOWN"})
+    answered = site.served(4 * len(names))
+    assert stopped not in answered and set(answered) == set(names) - {stopped}
+    downs = status(lab, tmp_path)
+    assert all(f"keystone/{stopped}" in r["haproxy"]["down"] for r in downs.values())
+    site.start_backend(stopped)
+    site.wait_servers(holder, "keystone", {stopped: "UP"})
+
+    # MariaDB through the VIP: one writer (the first controller), the others backup, unused while it is up
+    before = site.stats(holder)["mariadb"]["servers"]
+    for _ in range(3):
+        with socket.create_connection((site.vip, 3306), timeout=5) as conn:
+            assert conn.recv(256)  # the server's greeting (or its refusal of this address): MariaDB answered
+    after = site.stats(holder)["mariadb"]["servers"]
+    assert [after[n]["backup"] for n in names] == [False] + [True] * (len(names) - 1)
+    grew = {n for n in names if after[n]["sessions_total"] > before[n]["sessions_total"]}
+    assert grew == {names[0]}, after
+
+    # TLS on the VIP with a certificate made here: the load balancers' play only, then https answers
+    pem = self_signed(tmp_path, site.vip)
+    results = run(
+        lab,
+        tmp_path,
+        "site.yml",
+        tags=("loadbalancer",),
+        limit="loadbalancers",
+        secrets_file=ensure_secrets(REPO / ".berth" / lab.site),
+        extravars={"haproxy_tls_pem": str(pem)},
+    )
+    reloaded = [
+        r["host"] for r in results if r["task"].startswith("Reload HAProxy") and r["res"].get("changed")
+    ]
+    assert sorted(reloaded) == sorted(names)  # a reload, not a restart
+    with pytest.raises((OSError, http.client.HTTPException)):  # plain HTTP is no longer spoken there
+        site.get()
+    site.tls = ssl.create_default_context(cafile=str(tmp_path / "vip.crt"))
+    assert set(site.served(4 * len(names))) == set(names)
+    assert site.holders() == [holder]  # the reload kept HAProxy running: the VIP did not move
+
+    # HAProxy stopped on the holder: keepalived gives the VIP away
+    site.haproxy(holder, "stop")
+    moved_to, seconds = site.wait_holder(30, not_=holder)
+    print(f"haproxy stopped on {holder}: the VIP moved to {moved_to} in {seconds:.1f} s")
+    assert site.get() in names
+    site.haproxy(holder, "start")
+    # nopreempt: the first election goes to whoever leaves FAULT first, so put the VIP on the host of
+    # lowest priority (the last: 150 - index), with HAProxy stopped everywhere else; with HAProxy back on
+    # the hosts that outrank it, it keeps the VIP
+    lowest, others = names[-1], names[:-1]
+    for name in others:
+        site.haproxy(name, "stop")
+    site.wait_holder(30, want=lowest)
+    for name in others:
+        site.haproxy(name, "start")
+    time.sleep(3 + 2 * 2)  # each check passes twice, a second apart, then a few adverts
+    assert site.holders() == [lowest]
+
+    return lowest
+
+
+@dataclass(frozen=True)
+class Takeover:
+    new_holder: str
+    takeover_s: float  # from the kill to another host holding the VIP alone
+    back_s: float | None  # from the kill to the first answer after the first failure
+    ratio: float  # requests answered over the window
+    gap_s: float  # longest time between two answers
+    requests: int
+    window_s: float
+
+    def __str__(self) -> str:
+        back = "none failed" if self.back_s is None else f"answered again after {self.back_s:.1f} s"
+        return (
+            f"VIP on {self.new_holder} after {self.takeover_s:.1f} s; {back}; success {self.ratio:.1%} "
+            f"of {self.requests} requests over {self.window_s:.1f} s, longest gap {self.gap_s:.1f} s"
+        )
+
+
+def power_loss(site: Site, victim: str, window_s: float = 15.0) -> Takeover:
+    """Kill `victim`'s PID 1 (every process of the host dies with it, as in a power loss) while a probe
+    GETs through the VIP five times a second; return once another host holds the VIP and answers."""
+    with Probe(site) as probe:
+        time.sleep(2)
+        killed_at = time.monotonic()
+        os.kill(site.init(victim).pid, signal.SIGKILL)
+        site.dead.add(victim)
+        wait_until(lambda: lab_host.recorded_init(site.hosts[victim]) is None, 10, f"{victim} gone")
+        new_holder, takeover = site.wait_holder(60, not_=victim)
+        wait_until(lambda: probe.answering(5), 60, "five answers in a row through the VIP")
+        time.sleep(max(0.0, killed_at + window_s - time.monotonic()))
+    ratio, gap, back = probe.figures(killed_at)
+    window = [s for s in probe.samples if s[0] >= killed_at]
+    return Takeover(
+        new_holder, takeover, back, ratio, gap, len(window), window[-1][0] - killed_at if window else 0.0
+    )
