@@ -72,14 +72,23 @@ def _known_domains(cloud: Cloud) -> dict[str, str]:
 
 
 def list_projects(cloud: Cloud, site: Site) -> list[dict[str, Any]]:
-    """The projects of the site's domain and of the agencies' own domains (one call either way)."""
+    """The projects of the site's domain and of the agencies' own domains, and berth's projects wherever
+    they are (one list call; a second, of the domains, only when one of berth's is elsewhere).
+
+    A tenant of an agency that left cloud.yml's agencyDomains is still in its old domain: observed there,
+    its plan is a domain move, which the planner refuses, instead of a second project in another domain.
+    """
     domains = site_domains(cloud, site)
-    if len(domains) == 1:
-        (did,) = domains
-        body = call(cloud.conn.identity, "GET", "/projects", params={"domain_id": did}, what="list projects")
-        return list(body.get("projects") or [])
     body = call(cloud.conn.identity, "GET", "/projects", what="list projects")
-    return [p for p in body.get("projects") or [] if p.get("domain_id") in domains]
+    projects = [
+        p
+        for p in body.get("projects") or []
+        if p.get("domain_id") in domains
+        or project_tenant(str(p.get("name")), p.get("tags") or ()) is not None
+    ]
+    if any(p.get("domain_id") not in _known_domains(cloud) for p in projects):
+        list_domains(cloud)
+    return projects
 
 
 def _project_filter(ids: list[str]) -> dict[str, Any]:
