@@ -25,7 +25,9 @@ def test_every_kind_is_typed() -> None:
 def test_desired_state_holds_exactly_the_typed_attributes_of_each_kind() -> None:
     # the aio site plus one agency with its own keystone domain and a manager (berth_core.identity)
     data = yaml.safe_load((ROOT / "inventory" / "aio" / "cloud.yml").read_text(encoding="utf-8"))
-    data["spec"]["identity"]["agencyDomains"] = {"SYT": {"domain": "hp-syt", "managers": [{"user": "syt.it"}]}}
+    data["spec"]["identity"]["agencyDomains"] = {
+        "SYT": {"domain": "hp-syt", "managers": [{"user": "syt.it"}]}
+    }
     site = Site.model_validate(data)
     inputs = PlanInputs(site, load_manifests([ROOT / "manifests"]), include_platform=True)
     desired = plan_tenants(inputs).desired
