@@ -53,6 +53,13 @@ def _write_site(berth: Berth, identity: str) -> Path:
     return path
 
 
+def _drop_domain(conn: Any, name: str) -> None:
+    """Disable and delete a test's domain (keystone deletes its users and projects with it)."""
+    for d in conn.identity.domains(name=name):
+        conn.identity.update_domain(d, is_enabled=False)
+        conn.identity.delete_domain(d, ignore_missing=True)
+
+
 def _status(response: Any) -> int:
     return int(response.status_code)
 
@@ -85,13 +92,8 @@ def agencies(cleanup: list[Any], berth: Berth, unique: str, conn: Any) -> dict[s
     cloud = connect(None, Path(str(berth.root)).parent / "state" / "aio" / "clouds.yaml")
     cleanup.append(cloud.close)
 
-    def drop_domain(name: str) -> None:
-        for d in conn.identity.domains(name=name):
-            conn.identity.update_domain(d, is_enabled=False)
-            conn.identity.delete_domain(d, ignore_missing=True)
-
     for v in out.values():
-        cleanup.append(lambda name=v["domain"]: drop_domain(name))
+        cleanup.append(lambda name=v["domain"]: _drop_domain(conn, name))
         made = ensure_principals(cloud, site, {("user", v["manager"])}, secrets_file, v["domain"])
         cleanup.append(lambda made=made: remove_principals(cloud, site, made))
         v["secrets"] = str(secrets_file)
@@ -235,3 +237,29 @@ def test_an_agency_manages_its_own_domain_and_nothing_else(
     _write_site(
         berth, _identity({k: (v["domain"], v["manager"]) for k, v in agencies.items()})
     )  # for teardown
+
+
+def test_a_missing_domain_manager_is_refused_before_anything_is_written(
+    cleanup: list[Any], berth: Berth, unique: str, conn: Any
+) -> None:
+    """The agency's domain exists (its directory is wired up) but the manager cloud.yml names does not."""
+    from berth_cloud import connect
+    from berth_cloud.principals import ensure_domain
+
+    domain, slug = f"{unique}-itc", f"{unique}-itc"
+    _write_site(berth, _identity({"ITC": (domain, f"{unique}-itc.admin")}))
+    (berth.root / "manifests" / f"{slug}.yaml").write_text(
+        TENANT.format(slug=slug, agency="ITC"), encoding="utf-8"
+    )
+    cloud = connect(None, Path(str(berth.root)).parent / "state" / "aio" / "clouds.yaml")
+    cleanup.append(cloud.close)
+    ensure_domain(cloud, domain)
+    cleanup.append(lambda: _drop_domain(conn, domain))
+    for command in (("plan",), ("apply", "--yes")):
+        code, _, err = berth(*command)
+        assert code == 3, err
+        assert "cloud.yml:" in err and "spec.identity.agencyDomains.ITC.managers[0].user" in err
+        assert f"user {unique}-itc.admin does not exist in domain {domain}" in err
+    did = conn.identity.get("/domains", params={"name": domain}).json()["domains"][0]["id"]
+    assert conn.identity.get("/projects", params={"domain_id": did}).json()["projects"] == []
+    assert "berth:managed" not in (conn.identity.get(f"/domains/{did}").json()["domain"].get("tags") or [])
