@@ -251,3 +251,20 @@ def test_observe_reads_only_the_named_domains_and_their_manager_grants(tmp_path:
     )
     again = diff(desired, ObservedState.of([*found.values(), dropped], ["platform"]))
     assert [c.key for c in again if c.action == "delete"] == ["domain-grant/hp-syt/user:gone/manager"]
+
+
+def test_devcloud_accounts_are_made_in_their_agencys_domain(tmp_path: Path) -> None:
+    from berth_cloud.principals import accounts_by_domain
+
+    site = load_site(_site_file(tmp_path, SYT_DOMAIN))
+    manifests = load_manifests(
+        [ROOT / "manifests" / "so-y-te.yaml", ROOT / "manifests" / "so-tai-chinh.yaml"]
+    )
+    found = accounts_by_domain(site, (m.manifest for m in manifests))
+    assert found["hp-syt"] == {
+        ("user", "nguyen.van.an"),
+        ("group", "syt-auditors"),
+        ("user", "syt.it.admin"),
+        ("group", "syt-it"),
+    }
+    assert ("user", "nguyen.van.an") not in found.get("Default", set())
