@@ -4,14 +4,14 @@ the 0600 secrets file, never printed) and is keystone's domain manager in its do
 
 What it proves, with keystone's default policies (2024.2 and later, new defaults and scopes enforced):
 the manager creates users in its domain and grants them roles on its agency's project; it cannot see,
-list, change or create users of the other agency's domain, grant roles on the other agency's project, grant admin, or
-write a quota (nova, neutron, cinder) even on its own project; berth's next plan has no change, so a
-grant the agency made is not revoked; and moving an applied tenant between domains is refused (exit 3).
+list, change or create users of the other agency's domain, grant roles on the other agency's project,
+grant admin, or write a quota (nova, neutron, cinder) on its own project, as member or as project
+manager; berth's next plan has no change, so a grant the agency made is not revoked; and moving an
+applied tenant between domains is refused (exit 3).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,32 @@ def _drop_domain(conn: Any, name: str) -> None:
     for d in conn.identity.domains(name=name):
         conn.identity.update_domain(d, is_enabled=False)
         conn.identity.delete_domain(d, ignore_missing=True)
+
+
+def _quota_writes(scoped: Any, pid: str) -> list[tuple[str, int]]:
+    """Each service's answer to a quota write on project `pid` with the `scoped` connection."""
+    return [
+        (
+            "nova",
+            _status(
+                scoped.compute.put(
+                    f"/os-quota-sets/{pid}", json={"quota_set": {"cores": 999}}, raise_exc=False
+                )
+            ),
+        ),
+        (
+            "neutron",
+            _status(scoped.network.put(f"/quotas/{pid}", json={"quota": {"network": 99}}, raise_exc=False)),
+        ),
+        (
+            "cinder",
+            _status(
+                scoped.block_storage.put(
+                    f"/os-quota-sets/{pid}", json={"quota_set": {"volumes": 99}}, raise_exc=False
+                )
+            ),
+        ),
+    ]
 
 
 def _status(response: Any) -> int:
@@ -166,9 +192,6 @@ def test_an_agency_manages_its_own_domain_and_nothing_else(
     assert _status(listed) == 200 and f"{unique}-staff" in {u["name"] for u in listed.json()["users"]}
     grant = ident.put(f"/projects/{project_a.id}/users/{staff}/roles/{member_role.id}", raise_exc=False)
     assert _status(grant) == 204, grant.text
-    # and itself member on its project, to try quotas with a project-scoped token below
-    own = ident.put(f"/projects/{project_a.id}/users/{manager_a.id}/roles/{member_role.id}", raise_exc=False)
-    assert _status(own) == 204, own.text
 
     # the other agency's domain: no listing, no creating, no granting on its project
     # (keystone answers a domain-scoped list with the token's own domain, whatever the filter asks)
@@ -195,33 +218,17 @@ def test_an_agency_manages_its_own_domain_and_nothing_else(
     )
     assert _status(ident.put(f"/domains/{did_a}/users/{staff}/roles/{admin_role.id}", raise_exc=False)) == 403
 
-    # quotas stay berth's: a project-scoped token of the manager on its own project writes none
-    scoped = _login(clouds_yaml, a["secrets"], a["manager"], a["domain"], project_id=project_a.id)
-    cleanup.append(scoped.close)
-    before = conn.compute.get(f"/os-quota-sets/{project_a.id}").json()["quota_set"]["cores"]
-    writes: list[tuple[str, Callable[[], Any]]] = [
-        (
-            "nova",
-            lambda: scoped.compute.put(
-                f"/os-quota-sets/{project_a.id}", json={"quota_set": {"cores": 999}}, raise_exc=False
-            ),
-        ),
-        (
-            "neutron",
-            lambda: scoped.network.put(
-                f"/quotas/{project_a.id}", json={"quota": {"network": 99}}, raise_exc=False
-            ),
-        ),
-        (
-            "cinder",
-            lambda: scoped.block_storage.put(
-                f"/os-quota-sets/{project_a.id}", json={"quota_set": {"volumes": 99}}, raise_exc=False
-            ),
-        ),
-    ]
-    for service, write in writes:
-        assert _status(write()) == 403, f"{service} let a domain manager write a quota"
-    assert conn.compute.get(f"/os-quota-sets/{project_a.id}").json()["quota_set"]["cores"] == before
+    # quotas stay berth's: a project-scoped token of the manager on its own project writes none, as
+    # member and then as project manager (which it may give itself)
+    before = conn.compute.get(f"/os-quota-sets/{project_a.id}").json()["quota_set"]
+    for role in (member_role, manager_role):
+        path = f"/projects/{project_a.id}/users/{manager_a.id}/roles/{role.id}"
+        assert _status(ident.put(path, raise_exc=False)) == 204
+        scoped = _login(clouds_yaml, a["secrets"], a["manager"], a["domain"], project_id=project_a.id)
+        cleanup.append(scoped.close)
+        for service, status in _quota_writes(scoped, project_a.id):
+            assert status == 403, f"{service} let a domain manager with project {role.name} write a quota"
+    assert conn.compute.get(f"/os-quota-sets/{project_a.id}").json()["quota_set"] == before
 
     # berth's next plan changes nothing: the grants the agency made are the agency's
     code, _, err = berth("plan", "--detailed-exitcode")
