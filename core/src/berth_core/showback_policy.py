@@ -15,8 +15,8 @@ month: berth_core.showback says why.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import Field, StrictFloat, field_validator
 from pydantic_core import PydanticCustomError
@@ -25,6 +25,9 @@ from berth_core.model_base import Model
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 Price = Annotated[StrictFloat, Field(ge=0)]
+_URL = re.compile(
+    r"^https?://(?:[^\s/?#@]+@)?(?:[^\s/?#@:\[\]]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?(?:[/?#]\S*)?$"
+)
 
 
 class MonthlyPrices(Model):
@@ -50,7 +53,6 @@ class ShowbackPolicy(Model):
     def _url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not _URL.match(value):
             raise PydanticCustomError("report.prometheus_url", "not an http(s) URL", {"got": value})
         return value
