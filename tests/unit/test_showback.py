@@ -115,6 +115,20 @@ def test_agencies_sum_their_tenants_hour_by_hour() -> None:
     assert cores.committed_avg == pytest.approx((10 * 360 + 30 * 360) / 720)
     assert cores.committed_end == 30 and cores.used_peak == 12 and cores.used_avg == pytest.approx(8)
     assert syt.cost == pytest.approx(tenants["a-one"].cost + tenants["a-two"].cost)  # type: ignore[operator]
+    # an unlimited tenant cannot be priced; the agency still pays for its other tenants
+    mixed = showback(
+        {
+            ("a-one", "SYT", "cores", QUOTA): flat(10, range(720)),
+            ("a-two", "SYT", "cores", QUOTA): flat(math.inf, range(720)),
+        },
+        NOV,
+        {"cores": 100.0},
+        currency="VND",
+        source="samples",
+        where="f",
+    )
+    assert mixed.agencies[0].resources[0].committed_avg == math.inf
+    assert mixed.agencies[0].cost == pytest.approx(1000)
     stc = next(a for a in report.agencies if a.agency == "STC")
     assert stc.cost is None and stc.resources[2].committed_avg == 100
     data = report.to_dict()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,7 +124,7 @@ class ResourceFigures:
     used_peak: float | None
     used_avg: float | None
     observed_hours: int  # hours with a committed-quota value
-    cost: float | None  # None: not priced, not observed, or unlimited
+    cost: float | None  # None: not priced, not observed, or unlimited (an agency: its tenants' sum)
 
     def to_dict(self) -> dict[str, Any]:
         unlimited = self.committed_avg is not None and math.isinf(self.committed_avg)
@@ -214,6 +214,11 @@ def _row(
     return Row(agency, tenant, month.hours, len(observed), resources)
 
 
+def _sum_or_none(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return math.fsum(known) if known else None
+
+
 def _summed(parts: Iterable[Buckets]) -> dict[int, Bucket]:
     """An agency's hour: the sum of its tenants' observed in that hour (the peak is the sum of their
     hourly peaks: exact at hourly resolution, an upper bound within the hour)."""
@@ -271,5 +276,12 @@ def showback(
         members = [s for (a, _), s in by_tenant.items() if a == agency]
         keys = {k for s in members for k in s}
         summed = {k: _summed(s.get(k, {}) for s in members) for k in keys}
-        agencies.append(_row(agency, None, summed, month, prices))
+        total = _row(agency, None, summed, month, prices)
+        # an agency pays what its tenants pay: an unlimited tenant (not priceable) leaves the others' costs
+        rows = [t for t in tenants if t.agency == agency]
+        costed = tuple(
+            replace(r, cost=_sum_or_none(t.resources[i].cost for t in rows))
+            for i, r in enumerate(total.resources)
+        )
+        agencies.append(replace(total, resources=costed))
     return Showback(month, source, where, samples, currency, dict(prices), tenants, tuple(agencies))
