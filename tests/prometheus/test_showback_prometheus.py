@@ -202,7 +202,12 @@ def berth(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     folder = tmp / "root" / "inventory" / "aio"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cloud.yml").write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
-    env = {**os.environ, "BERTH_ROOT": str(tmp / "root"), "BERTH_STATE_DIR": str(tmp / "state")}
+    env = {
+        **os.environ,
+        "BERTH_ROOT": str(tmp / "root"),
+        "BERTH_STATE_DIR": str(tmp / "state"),
+        "COLUMNS": "200",
+    }
     env.pop("BERTH_PROMETHEUS", None)
     return subprocess.run([BERTH, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
 

@@ -68,6 +68,8 @@ def test_samples_fill_hours_until_the_hold_runs_out() -> None:
     held = (HOLD_SECONDS // 3600) + 24
     assert held in buckets and held + 1 not in buckets  # the last sample covers at most 25 h
     assert len(buckets) == held + 1
+    until = buckets_from_points(points, NOV, until=NOV.start + 5 * 3600)
+    assert sorted(until) == [0, 1, 2, 3, 4, 5]  # nothing carried past now (the current month so far)
     only_before = buckets_from_points([(NOV.start - 2 * day, 1.0)], NOV)
     assert only_before == {}  # too old to stand for November
 

@@ -88,10 +88,13 @@ Buckets = Mapping[int, Bucket]
 SeriesKey = tuple[str, str, str, str]
 
 
-def buckets_from_points(points: Iterable[tuple[float, float]], month: Month) -> dict[int, Bucket]:
+def buckets_from_points(
+    points: Iterable[tuple[float, float]], month: Month, until: float | None = None
+) -> dict[int, Bucket]:
     """Bucket berth's own samples: an hour holding samples gets their max, mean and last; an hour without
     takes the latest earlier sample when it is at most HOLD_SECONDS old (a daily cron job covers the
-    month), else stays unobserved. Samples before the month only carry into its first hours."""
+    month), else stays unobserved. Samples before the month only carry into its first hours; nothing is
+    carried into hours that begin after `until` (now, for the current month)."""
     ordered = sorted(points)
     inside: dict[int, list[float]] = {}
     for t, v in ordered:
@@ -103,6 +106,8 @@ def buckets_from_points(points: Iterable[tuple[float, float]], month: Month) -> 
     latest: tuple[float, float] | None = None
     for hour in range(month.hours):
         begin = month.start + hour * STEP_SECONDS
+        if until is not None and begin > until:
+            break
         while index < len(ordered) and ordered[index][0] < begin:
             latest = ordered[index]
             index += 1

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from berth_core.showback import ResourceFigures, Row, Showback
+    from berth_core.showback import Row, Showback
 
 # (column, figure attribute); one group per resource (cores, ramGiB, volumeGiB)
 _FIGURES = (
@@ -62,18 +62,8 @@ def _raw(value: float | None) -> str:
     return "unlimited" if math.isinf(value) else repr(float(value))
 
 
-def _cell(r: ResourceFigures) -> str:
-    """`avg 15 · end 20 · peak 9 · avg used 4`."""
-    if r.committed_avg is None:
-        return "-"
-    return (
-        f"{_number(r.committed_avg)} (end {_number(r.committed_end)}) / "
-        f"peak {_number(r.used_peak)}, avg {_number(r.used_avg)}"
-    )
-
-
 def _observed(row: Row) -> str:
-    text = f"{row.observed_fraction:.0%}"
+    text = f"{row.observed_fraction:.1%}"
     return text if row.observed_hours == row.hours else f"{text} (partial)"
 
 
@@ -110,18 +100,25 @@ def print_report(report: Showback, output: str) -> None:
     )
     for title, rows in (("agencies", report.agencies), ("tenants", report.tenants)):
         table = Table(title=title)
-        table.add_column("agency")
-        if title == "tenants":
-            table.add_column("tenant")
-        table.add_column("observed", justify="right")
-        for figures in rows[0].resources:
-            unit = "" if figures.field == "cores" else " (GiB)"
-            table.add_column(f"{figures.field}{unit}", justify="right")
-        table.add_column(f"cost ({report.currency})", justify="right")
+        for column in ("agency", *(("tenant",) if title == "tenants" else ()), "observed", "resource"):
+            table.add_column(column, overflow="fold")
+        for column in ("committed avg", "at end", "used peak", "used avg", f"cost {report.currency}"):
+            table.add_column(column, justify="right", overflow="fold")
         for row in rows:
-            cells = [row.agency] + ([row.tenant or ""] if title == "tenants" else [])
-            cells += [_observed(row), *(_cell(r) for r in row.resources), _number(row.cost, 0)]
-            table.add_row(*cells)
+            for i, r in enumerate(row.resources):
+                ids = [row.agency, *([row.tenant or ""] if title == "tenants" else [])]
+                head = [*ids, _observed(row)] if i == 0 else [""] * (len(ids) + 1)
+                unit = "cores" if r.field == "cores" else f"{r.field[:-3]} GiB"
+                table.add_row(
+                    *head,
+                    unit,
+                    _number(r.committed_avg),
+                    _number(r.committed_end),
+                    _number(r.used_peak),
+                    _number(r.used_avg),
+                    _number(r.cost, 0),
+                )
+            table.add_row(*[""] * (len(table.columns) - 2), "total", _number(row.cost, 0), end_section=True)
         out.print(table)
     partial = [r.tenant for r in report.tenants if r.observed_hours < r.hours]
     if partial:

@@ -72,7 +72,9 @@ def take_sample(ctx: SiteContext, concurrency: int = 8) -> SampleTaken:
     return SampleTaken(ctx.site, now, len(tenants), len(samples), errors, str(log.path))
 
 
-def sampled_series(ctx: SiteContext, month: Month) -> tuple[dict[SeriesKey, dict[int, Bucket]], int, str]:
+def sampled_series(
+    ctx: SiteContext, month: Month, now: float
+) -> tuple[dict[SeriesKey, dict[int, Bucket]], int, str]:
     """The month's series from berth's samples (the latest ones before it carry into its first hours),
     how many samples were taken in the month, and the file."""
     from berth_cli.state.samples import SampleLog
@@ -90,7 +92,7 @@ def sampled_series(ctx: SiteContext, month: Month) -> tuple[dict[SeriesKey, dict
             key = (s.tenant, s.agency, found[0].quota_field, found[1])
             row = points.setdefault(key, {})
             row[r.time] = row.get(r.time, 0.0) + s.value  # a slug's projects in one round add up
-    series = {k: buckets_from_points(v.items(), month) for k, v in points.items()}
+    series = {k: buckets_from_points(v.items(), month, until=now) for k, v in points.items()}
     inside = sum(1 for r in rounds if r.time >= month.start)
     return {k: v for k, v in series.items() if v}, inside, str(log.path)
 
@@ -123,7 +125,7 @@ def usage_report(
         return showback(
             series, month, prices, currency=policy.currency, source="prometheus", where=shown_url(url)
         )
-    series, count, path = sampled_series(ctx, month)
+    series, count, path = sampled_series(ctx, month, clock)
     return showback(
         series, month, prices, currency=policy.currency, source="samples", where=path, samples=count
     )
