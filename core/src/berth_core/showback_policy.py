@@ -22,6 +22,7 @@ from pydantic import Field, StrictFloat, field_validator
 from pydantic_core import PydanticCustomError
 
 from berth_core.model_base import Model
+from berth_core.safe_text import describe
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 Price = Annotated[StrictFloat, Field(ge=0)]
@@ -54,5 +55,5 @@ class ShowbackPolicy(Model):
         if value is None:
             return None
         if not _URL.match(value):
-            raise PydanticCustomError("report.prometheus_url", "not an http(s) URL", {"got": value})
+            raise PydanticCustomError("report.prometheus_url", "not an http(s) URL", {"got": describe(value)})
         return value
