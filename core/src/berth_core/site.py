@@ -12,6 +12,7 @@ from berth_core.identity import IdentitySpec, identity_issues
 from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
 from berth_core.model_base import Model
 from berth_core.review_policy import ReviewPolicy, policy_issues
+from berth_core.showback_policy import ShowbackPolicy
 
 # Placement resource classes berth admits against, plus the block-storage pool (cinder, not placement).
 ResourceClass = Literal["VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB"]
@@ -128,6 +129,7 @@ class SiteSpec(Model):
     hosts: tuple[Host, ...] = ()
     capacity: CapacityPolicy = CapacityPolicy()
     review: ReviewPolicy = ReviewPolicy()  # what `berth review` passes without approval
+    showback: ShowbackPolicy = ShowbackPolicy()  # prices and Prometheus of `berth report usage`
 
     @model_validator(mode="after")
     def _review_policy(self) -> SiteSpec:
