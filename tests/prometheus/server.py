@@ -73,9 +73,14 @@ class Prometheus:
 
 @contextmanager
 def running_prometheus(
-    tmp: Path, targets: list[str], rule_files: list[Path] | None = None
+    tmp: Path,
+    targets: list[str],
+    rule_files: list[Path] | None = None,
+    storage: Path | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[Prometheus]:
-    """Prometheus scraping `targets` every second; stopped by PID when the block ends."""
+    """Prometheus scraping `targets` every second (over `storage`, default a new directory in `tmp`);
+    stopped by PID when the block ends."""
     port = free_port()
     rules = [str(r) for r in rule_files or []]
     config = {
@@ -91,9 +96,10 @@ def running_prometheus(
             [
                 PROMETHEUS,
                 f"--config.file={config_file}",
-                f"--storage.tsdb.path={tmp / 'data'}",
+                f"--storage.tsdb.path={storage or tmp / 'data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--web.enable-lifecycle",
+                *extra_args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

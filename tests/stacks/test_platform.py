@@ -23,6 +23,8 @@ PLATFORM_KIND_TYPES: dict[str, str | None] = {
     "subnet-pool": "openstack:networking/subnetPool:SubnetPool",
     "flavor": "openstack:compute/flavor:Flavor",
     "quota-class": None,
+    "domain": "openstack:identity/project:Project",
+    "domain-grant": "openstack:identity/roleAssignment:RoleAssignment",
 }
 
 

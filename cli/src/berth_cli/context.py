@@ -13,8 +13,8 @@ from typing import Literal
 from berth_core import paths
 from berth_core.paths import Lang
 
-# markdown: `berth review` only (site_context refuses it elsewhere)
-Output = Literal["text", "json", "markdown"]
+# markdown: `berth review` only, csv: `berth report` only (site_context refuses them elsewhere)
+Output = Literal["text", "json", "markdown", "csv"]
 
 
 def default_lang() -> Lang:
@@ -70,15 +70,19 @@ class SiteContext:
         return self.state_dir / "clouds.yaml"
 
 
-def site_context(options: Options | None = None, *, markdown: bool = False) -> SiteContext:
+def site_context(options: Options | None = None, *, markdown: bool = False, csv: bool = False) -> SiteContext:
     """The context of this run, from the global options (the only reader of OPTIONS besides main).
 
-    `markdown`: the command can speak markdown (`--output markdown`); every other one refuses it."""
+    `markdown`, `csv`: the command can speak it (`--output markdown|csv`); every other one refuses it."""
     chosen = OPTIONS if options is None else options
     if chosen.output == "markdown" and not markdown:
         from berth_core.errors import UsageError
 
         raise UsageError("--output markdown is only for berth review; this command speaks text or json")
+    if chosen.output == "csv" and not csv:
+        from berth_core.errors import UsageError
+
+        raise UsageError("--output csv is only for berth report usage; this command speaks text or json")
     root = project_root()
     return SiteContext(
         site=chosen.site,

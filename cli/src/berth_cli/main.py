@@ -41,7 +41,9 @@ def _global(
     ] = "aio",
     output: Annotated[
         str,
-        typer.Option("--output", "-o", envvar="BERTH_OUTPUT", help="text or json (review: markdown too)."),
+        typer.Option(
+            "--output", "-o", envvar="BERTH_OUTPUT", help="text or json (review: markdown; report: csv)."
+        ),
     ] = "text",
     lang: Annotated[
         str | None, typer.Option("--lang", envvar="BERTH_LANG", help="vi or en (default from LANG).")
@@ -64,8 +66,10 @@ def _global(
 ) -> None:
     from berth_core.errors import UsageError
 
-    if output not in ("text", "json", "markdown"):
-        raise UsageError(f"--output must be text or json (or markdown, for berth review), not {output!r}")
+    if output not in ("text", "json", "markdown", "csv"):
+        raise UsageError(
+            f"--output must be text or json (or markdown, for berth review; csv, for berth report), not {output!r}"
+        )
     if lang is not None and lang not in ("vi", "en"):
         raise UsageError(f"--lang must be vi or en, not {lang!r}")
     OPTIONS.site = site

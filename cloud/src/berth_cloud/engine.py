@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal
 
+from berth_cloud import executors_domains as dom
 from berth_cloud import executors_identity as ident
 from berth_cloud import executors_network as net
 from berth_cloud import executors_platform as plat
@@ -58,6 +59,8 @@ HANDLERS: dict[str, tuple[Create, Update, Delete]] = {
     "subnet-pool": (plat.subnet_pool_create, plat.subnet_pool_update, plat.subnet_pool_delete),
     "flavor": (plat.flavor_create, plat.flavor_update, plat.flavor_delete),
     "quota-class": (plat.quota_class_write, plat.quota_class_update, _nothing),
+    "domain": (dom.domain_create, dom.domain_update, dom.domain_keep),
+    "domain-grant": (dom.grant_create, lambda c, ch, r: None, dom.grant_delete),
 }
 
 Status = Literal["start", "done", "failed", "skipped"]

@@ -54,7 +54,7 @@ def _by_name(docs: Iterable[Doc], slug: str) -> dict[str, Doc]:
 class TenantDocs:
     """What observe fetched for the tenants, as the APIs returned it."""
 
-    domain_name: str
+    domain_name: str  # the site's domain (a project whose domain is not in domain_names is said to be there)
     projects: Sequence[Doc]  # keystone projects of the tenants (by slug = name)
     role_assignments: Sequence[Doc] = field(default_factory=list)  # GET /role_assignments?include_names
     networks: Sequence[Doc] = field(default_factory=list)
@@ -69,6 +69,7 @@ class TenantDocs:
     neutron_default_quota: Doc = field(default_factory=dict)
     cinder_quotas: Mapping[str, Doc] = field(default_factory=dict)
     flavor_access: Mapping[str, list[str]] = field(default_factory=dict)  # flavor name -> project ids
+    domain_names: Mapping[str, str] = field(default_factory=dict)  # domain id -> name
 
 
 def map_project(doc: Doc, domain_name: str) -> Resource:
@@ -330,7 +331,8 @@ def map_tenants(docs: TenantDocs, site: Site) -> list[Resource]:
     role_names = {identity.member_role: "member", identity.reader_role: "reader"}
     out: list[Resource] = []
     for doc in sorted(docs.projects, key=lambda d: str(d["name"])):
-        project = map_project(doc, docs.domain_name)
+        domain = docs.domain_names.get(str(doc.get("domain_id")), docs.domain_name)
+        project = map_project(doc, domain)
         slug, pid, managed = project.tenant, str(doc["id"]), project.managed
         out.append(project)
         quota = map_quota(slug, pid, managed, docs)
@@ -340,6 +342,9 @@ def map_tenants(docs: TenantDocs, site: Site) -> list[Resource]:
         out.extend(_network_resources(slug, pid, docs, keys))
         out.extend(_router_resources(slug, pid, docs, keys))
         out.extend(_secgroup_resources(slug, pid, docs, keys))
-        out.extend(_role_resources(slug, pid, managed, docs, role_names))
+        # In an agency's own domain its managers grant roles too: berth makes the grants its manifests
+        # state and never revokes one it cannot tell from theirs (keystone keeps no owner on a grant).
+        grants_managed = managed and not identity.self_service(domain)
+        out.extend(_role_resources(slug, pid, grants_managed, docs, role_names))
         out.extend(_flavor_access(slug, pid, managed, docs))
     return out

@@ -17,6 +17,7 @@ from typing import Any
 from berth_cloud.connection import Cloud
 from berth_cloud.http import NOVA_QUOTA_MICROVERSION, call
 from berth_cloud.mapping import ROUTER_INTERFACE_OWNERS, TenantDocs, map_tenants
+from berth_cloud.mapping_domains import map_domains
 from berth_cloud.mapping_platform import PlatformDocs, map_platform
 from berth_core.errors import OpenStackError
 from berth_core.ownership import project_tenant
@@ -44,10 +45,50 @@ def domain_id(cloud: Cloud, name: str) -> str:
     return str(cloud.cache[cache_key])
 
 
+def list_domains(cloud: Cloud) -> list[dict[str, Any]]:
+    """Every keystone domain (one call; a site has a handful), filling domain_id's cache."""
+    body = call(cloud.conn.identity, "GET", "/domains", what="list domains")
+    domains = list((body or {}).get("domains") or [])
+    for d in domains:
+        cloud.cache[f"domain:{d['name']}"] = d["id"]
+    return domains
+
+
+def site_domains(cloud: Cloud, site: Site) -> dict[str, str]:
+    """id -> name of the domains the site's projects live in: its own and the agencies' that exist."""
+    identity = site.spec.identity
+    if not identity.agency_domains:
+        return {domain_id(cloud, identity.domain): identity.domain}
+    names = {identity.domain, *(a.domain for a in identity.agency_domains.values())}
+    found = {str(d["id"]): str(d["name"]) for d in list_domains(cloud) if d.get("name") in names}
+    if identity.domain not in found.values():
+        domain_id(cloud, identity.domain)  # raises: the site's own domain must exist
+    return found
+
+
+def _known_domains(cloud: Cloud) -> dict[str, str]:
+    """id -> name of the domains looked up so far (list_projects looked up every domain it lists)."""
+    return {str(v): k.removeprefix("domain:") for k, v in cloud.cache.items() if k.startswith("domain:")}
+
+
 def list_projects(cloud: Cloud, site: Site) -> list[dict[str, Any]]:
-    did = domain_id(cloud, site.spec.identity.domain)
-    body = call(cloud.conn.identity, "GET", "/projects", params={"domain_id": did}, what="list projects")
-    return list(body.get("projects") or [])
+    """The projects of the site's domain and of the agencies' own domains, and berth's projects wherever
+    they are (one list call; a second, of the domains, only when one of berth's is elsewhere).
+
+    A tenant of an agency that left cloud.yml's agencyDomains is still in its old domain: observed there,
+    its plan is a domain move, which the planner refuses, instead of a second project in another domain.
+    """
+    domains = site_domains(cloud, site)
+    body = call(cloud.conn.identity, "GET", "/projects", what="list projects")
+    projects = [
+        p
+        for p in body.get("projects") or []
+        if p.get("domain_id") in domains
+        or project_tenant(str(p.get("name")), p.get("tags") or ()) is not None
+    ]
+    if any(p.get("domain_id") not in _known_domains(cloud) for p in projects):
+        list_domains(cloud)
+    return projects
 
 
 def _project_filter(ids: list[str]) -> dict[str, Any]:
@@ -168,6 +209,7 @@ def observe(
                 platform_reads["subnets"] = reads.submit(
                     _neutron_list, cloud, "/subnets", "subnets", {"network_id": ext_ids}
                 )
+            platform_reads.update(_domain_reads(reads, cloud, site))
             platform_reads["nova"] = reads.submit(_quota_class, conn.compute, "nova")
             platform_reads["cinder"] = reads.submit(_quota_class, conn.block_storage, "cinder")
         resources = []
@@ -179,6 +221,7 @@ def observe(
             default = _neutron_default(cloud, missing[0]) if missing else {}
             docs = TenantDocs(
                 domain_name=site.spec.identity.domain,
+                domain_names=_known_domains(cloud),
                 projects=projects,
                 role_assignments=_items(tenant_reads["roles"].result(), "role_assignments"),
                 networks=[n for n in tenant_reads["networks"].result() if n.get("project_id") in idset],
@@ -208,10 +251,31 @@ def observe(
                 cinder_class=platform_reads["cinder"].result(),
             )
             resources.extend(map_platform(pdocs, site))
+            resources.extend(_domain_resources(platform_reads, site))
     slugs = set(wanted) if wanted is not None else {str(p["name"]) for p in projects} | named
     if with_platform:
         slugs.add(PLATFORM_TENANT)
     return ObservedState.of(resources, slugs)
+
+
+def _domain_reads(reads: ThreadPoolExecutor, cloud: Cloud, site: Site) -> dict[str, Future[Any]]:
+    """The agencies' domains and every role assignment (two calls), when the site names any."""
+    if not site.spec.identity.agency_domains:
+        return {}
+    params = {"include_names": "true"}
+    return {
+        "domains": reads.submit(list_domains, cloud),
+        "grants": reads.submit(
+            call, cloud.conn.identity, "GET", "/role_assignments", params=params, what="list role assignments"
+        ),
+    }
+
+
+def _domain_resources(platform_reads: Mapping[str, Future[Any]], site: Site) -> list[Any]:
+    if "domains" not in platform_reads:
+        return []
+    grants = _items(platform_reads["grants"].result(), "role_assignments")
+    return map_domains(platform_reads["domains"].result(), grants, site.spec.identity)
 
 
 def _quota_class(proxy: Any, service: str) -> dict[str, Any]:

@@ -96,6 +96,30 @@ def _member_checks(change: Change, desired: State, observed: State, site_domain:
     ]
 
 
+def _grant_checks(change: Change) -> list[Check]:
+    """A domain manager must exist in the agency's domain; a domain this very apply creates holds no one
+    yet, so its managers are looked up when the grant is made (the executor says what is missing)."""
+    after = change.after or {}
+    domain = str(after["domain"]).removeprefix("domain/")
+    kind, name, role = str(after["principalType"]), str(after["principal"]), str(after["role"])
+    field = "spec.identity.agencyDomains"
+    missing = Unmet(
+        SITE,
+        field,
+        f"{kind}:{name}",
+        "cloud.domain_grant_principal_missing",
+        {"kind": kind, "name": name, "domain": domain},
+    )
+
+    def principal(r: Resolver) -> object:
+        return r.find_principal(kind, name, domain) if r.find_domain(domain) else True
+
+    return [
+        (principal, missing),
+        (_ask("find_role", role), Unmet(SITE, "spec.identity", role, "cloud.role_missing")),
+    ]
+
+
 def _checks(
     plan_changes: Iterable[Change], pending: list[Change], desired: State, observed: State, site_domain: str
 ) -> tuple[list[Unmet], list[Check]]:
@@ -114,8 +138,11 @@ def _checks(
             known.extend([collision] if collision else [])
             if change.action == "create":
                 domains.add(str(after.get("domain", site_domain)))
-        elif change.kind == "role-assignment":
-            checks.extend(_member_checks(change, desired, observed, site_domain))
+        elif change.kind in ("role-assignment", "domain-grant"):
+            member = change.kind == "role-assignment"
+            checks.extend(
+                _member_checks(change, desired, observed, site_domain) if member else _grant_checks(change)
+            )
         elif change.kind == "flavor-access" and f"flavor/{after.get('flavor')}" not in planned:
             flavor = str(after["flavor"])
             unmet = Unmet(slug, "spec.flavors", flavor, "cloud.flavor_missing")
@@ -130,10 +157,17 @@ def _checks(
             if f"subnet-pool/{pool}" not in planned:
                 unmet = Unmet(slug, "spec.networks", pool, "cloud.subnet_pool_missing")
                 checks.append((_ask("find_subnet_pool", pool), unmet))
-    for domain in sorted(domains):
-        unmet = Unmet(SITE, "spec.identity.domain", domain, "cloud.domain_missing")
-        checks.append((_ask("find_domain", domain), unmet))
+    checks.extend(_domain_checks(domains, planned))
     return known, checks
+
+
+def _domain_checks(domains: set[str], planned: set[str]) -> list[Check]:
+    """The domains new projects go to, unless this plan creates them (an agency's: the platform goes first)."""
+    return [
+        (_ask("find_domain", domain), Unmet(SITE, "spec.identity.domain", domain, "cloud.domain_missing"))
+        for domain in sorted(domains)
+        if f"domain/{domain}" not in planned
+    ]
 
 
 def unmet_references(

@@ -45,6 +45,9 @@ RULES: Mapping[str, Convergence] = {
     "subnet-pool": _IN_PLACE,
     "flavor": _IN_PLACE,  # nova flavors are immutable: the flavor executor re-creates one under its name
     "quota-class": _IN_PLACE,
+    # An agency's domain holds its projects, users and groups: renamed in place, never re-created.
+    "domain": _IN_PLACE,
+    "domain-grant": _IMMUTABLE,
 }
 
 # Where a site or a manifest states an attribute of a never-replaced kind (dotted field paths).

@@ -142,7 +142,7 @@ def tenant_resources(tenant: TenantInput, site: Site) -> list[Resource]:
             slug,
             ProjectAttrs(
                 name=slug,
-                domain=identity.domain,
+                domain=identity.domain_of(m.metadata.agency),
                 displayName=m.metadata.display_name,
                 description=m.metadata.description or m.metadata.display_name,
                 agency=m.metadata.agency,

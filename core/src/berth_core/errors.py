@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     STALE_OR_LOCKED = 8
     PREFLIGHT_FAILED = 9  # `berth hosts check` found a failing check
     CHANGES_PRESENT = 10  # only with `plan --detailed-exitcode`
+    PROMETHEUS_API = 11  # `berth report usage`: Prometheus unreachable or answered an error
     INTERRUPTED = 130
 
 
@@ -97,6 +98,10 @@ class CapacityRefused(BerthError):
 
 class OpenStackError(BerthError):
     exit_code = ExitCode.OPENSTACK_API
+
+
+class PrometheusError(BerthError):
+    exit_code = ExitCode.PROMETHEUS_API
 
 
 class AnsibleFailed(BerthError):

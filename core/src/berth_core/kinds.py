@@ -140,6 +140,25 @@ class QuotaClassAttrs(TypedDict):
     values: dict[str, int]
 
 
+class DomainAttrs(TypedDict):
+    """An agency's own keystone domain (cloud.yml spec.identity.agencyDomains)."""
+
+    name: str
+    description: str
+    agency: str
+    enabled: bool
+    tags: list[str]
+
+
+class DomainGrantAttrs(TypedDict):
+    """A role on a domain (the domain-manager persona) for a user or group of that domain."""
+
+    domain: str  # the domain's key, `domain/<name>`
+    principalType: str
+    principal: str
+    role: str
+
+
 _TYPES: Mapping[str, type] = {
     "project": ProjectAttrs,
     "quota": QuotaAttrs,
@@ -156,6 +175,8 @@ _TYPES: Mapping[str, type] = {
     "subnet-pool": SubnetPoolAttrs,
     "flavor": FlavorAttrs,
     "quota-class": QuotaClassAttrs,
+    "domain": DomainAttrs,
+    "domain-grant": DomainGrantAttrs,
 }
 # kind -> the attribute names berth states for it (desired state has exactly these)
 ATTRIBUTES: Mapping[str, frozenset[str]] = {

@@ -25,6 +25,7 @@ from berth_core.manifest import (
 )
 from berth_core.safe_text import describe
 from berth_core.safe_yaml import FieldPath
+from berth_core.showback_policy import CURRENCY_PATTERN
 
 # (field path, prefer the key's position) -> (line, col)
 Finder = Callable[[FieldPath, bool], tuple[int, int]]
@@ -64,6 +65,7 @@ _PATTERNS: dict[str, str] = {
     RESOURCE_NAME_PATTERN: "value.resource_name",
     PRINCIPAL_PATTERN: "value.principal",
     FLAVOR_NAME_PATTERN: "value.flavor_name",
+    CURRENCY_PATTERN: "report.currency",
 }
 
 

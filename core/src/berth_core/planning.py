@@ -209,6 +209,8 @@ def replacement_problem(change: Change, inputs: PlanInputs) -> Problem:
     """A forbidden replacement, located at the field of cloud.yml or of the manifest that asked for it."""
     attrs = sorted(set(change.changed) & rule(change.kind).replaced_by)
     params = {"key": change.key, "fields": ", ".join(attrs)}
+    if change.kind == "project" and "domain" in attrs:
+        return domain_move_problem(change, inputs)
     for attr in attrs:
         if (change.kind, attr) in SITE_FIELDS:
             return Problem(
@@ -220,3 +222,19 @@ def replacement_problem(change: Change, inputs: PlanInputs) -> Problem:
                 where = loaded.locate(MANIFEST_FIELDS[(change.kind, attr)])
                 return Problem(where, "plan.replace_forbidden", params)
     return Problem(Location(field=change.key), "plan.replace_forbidden", params)
+
+
+def domain_move_problem(change: Change, inputs: PlanInputs) -> Problem:
+    """A tenant whose agency was given (or lost) its own domain: keystone cannot move a project between
+    domains, and re-creating it would destroy its servers and volumes. Located at the agency's entry."""
+    before = str((change.before or {}).get("domain"))
+    after = str((change.after or {}).get("domain"))
+    agency = str((change.after or {}).get("agency"))
+    identity = inputs.site.spec.identity
+    field = (
+        f"spec.identity.agencyDomains.{agency}.domain"
+        if agency in identity.agency_domains
+        else "spec.identity.domain"
+    )
+    params = {"tenant": change.tenant, "agency": agency, "before": before, "after": after}
+    return Problem(inputs.locate_site(field), "plan.domain_move_refused", params)

@@ -5,11 +5,19 @@ refuses overlapping tenant subnets), the flavor catalogue (public and private) a
 class (nova and cinder hold it; neutron's defaults live in its configuration file, not in its API).
 Keys: `external-network/<name>`, `external-subnet/<name>`, `subnet-pool/<pool>`, `flavor/<name>`,
 `quota-class/default`. The engines (direct and Pulumi) map these attributes one to one.
+
+Agencies with their own keystone domain (`spec.identity.agencyDomains`) add `domain/<name>` and, per
+manager, `domain-grant/<name>/<user|group>:<principal>/<role>` (the domain-manager persona). Domains are
+never deleted by a diff: observe reads only the domains cloud.yml names, so one left out of cloud.yml
+keeps its projects, users and grants (an operator removes a domain by hand, deliberately).
 """
 
 from __future__ import annotations
 
+from berth_core.identity import IdentitySpec
 from berth_core.kinds import (
+    DomainAttrs,
+    DomainGrantAttrs,
     ExternalNetworkAttrs,
     ExternalSubnetAttrs,
     FlavorAttrs,
@@ -17,7 +25,7 @@ from berth_core.kinds import (
     SubnetPoolAttrs,
 )
 from berth_core.manifest import QuotaRequest
-from berth_core.ownership import MANAGED_TAG, tenant_tag
+from berth_core.ownership import MANAGED_TAG, agency_tag, tenant_tag
 from berth_core.quota import resolve_quota
 from berth_core.quota_fields import QUOTA_FIELDS
 from berth_core.site import AddressPool, ExternalNetwork, Flavor, Site
@@ -30,6 +38,8 @@ PLATFORM_KINDS: tuple[str, ...] = (
     "subnet-pool",
     "flavor",
     "quota-class",
+    "domain",
+    "domain-grant",
 )
 # Quota fields a quota class can hold through the API (neutron's defaults are configuration only).
 CLASS_SERVICES = ("compute", "volume")
@@ -109,6 +119,47 @@ def default_quota_class(site: Site) -> Resource:
     return Resource("quota-class/default", PLATFORM_TENANT, QuotaClassAttrs(name="default", values=values))
 
 
+def domain_key(name: str) -> str:
+    return f"domain/{name}"
+
+
+def domain_grant_key(domain: str, kind: str, principal: str, role: str) -> str:
+    return f"domain-grant/{domain}/{kind}:{principal}/{role}"
+
+
+def agency_domain_resources(identity: IdentitySpec) -> list[Resource]:
+    """Each agency's domain and its managers' domain-manager grants, from cloud.yml."""
+    out: list[Resource] = []
+    for agency, own in sorted(identity.agency_domains.items()):
+        key = domain_key(own.domain)
+        out.append(
+            Resource(
+                key,
+                PLATFORM_TENANT,
+                DomainAttrs(
+                    name=own.domain,
+                    description=own.description or f"berth: agency {agency}",
+                    agency=agency,
+                    enabled=True,
+                    tags=sorted([*platform_tags(), agency_tag(agency)]),
+                ),
+            )
+        )
+        for manager in own.managers:
+            kind, name = manager.principal
+            out.append(
+                Resource(
+                    domain_grant_key(own.domain, kind, name, identity.manager_role),
+                    PLATFORM_TENANT,
+                    DomainGrantAttrs(
+                        domain=key, principalType=kind, principal=name, role=identity.manager_role
+                    ),
+                    (key,),
+                )
+            )
+    return out
+
+
 def build_platform(site: Site) -> DesiredState:
     """The platform's desired state. Raises ManifestInvalid if the site's quota classes are broken."""
     spec = site.spec
@@ -117,5 +168,6 @@ def build_platform(site: Site) -> DesiredState:
         *(subnet_pool_resource(p) for p in spec.address_pools),
         *(flavor_resource(f) for f in spec.flavors),
         default_quota_class(site),
+        *agency_domain_resources(spec.identity),
     ]
     return DesiredState.of(resources, (PLATFORM_TENANT,))

@@ -8,9 +8,11 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from berth_core.fields import Address, Network
+from berth_core.identity import IdentitySpec, identity_issues
 from berth_core.manifest import AgencyCode, DisplayName, QuotaValues, ResourceName, Slug
 from berth_core.model_base import Model
 from berth_core.review_policy import ReviewPolicy, policy_issues
+from berth_core.showback_policy import ShowbackPolicy
 
 # Placement resource classes berth admits against, plus the block-storage pool (cinder, not placement).
 ResourceClass = Literal["VCPU", "MEMORY_MB", "DISK_GB", "VOLUME_GB"]
@@ -110,12 +112,6 @@ class CapacityPolicy(Model):
     )  # block-storage backend size
 
 
-class IdentitySpec(Model):
-    domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "Default"
-    member_role: str = "member"
-    reader_role: str = "reader"
-
-
 class SiteMetadata(Model):
     name: Slug
     display_name: DisplayName
@@ -133,10 +129,11 @@ class SiteSpec(Model):
     hosts: tuple[Host, ...] = ()
     capacity: CapacityPolicy = CapacityPolicy()
     review: ReviewPolicy = ReviewPolicy()  # what `berth review` passes without approval
+    showback: ShowbackPolicy = ShowbackPolicy()  # prices and Prometheus of `berth report usage`
 
     @model_validator(mode="after")
     def _review_policy(self) -> SiteSpec:
-        issues = policy_issues(self.review, tuple(self.quota_classes))
+        issues = [*identity_issues(self.identity), *policy_issues(self.review, tuple(self.quota_classes))]
         if issues:  # every problem of the policy at once, each at its own field
             raise PydanticCustomError(
                 "berth.issues", "{count} problems", {"issues": issues, "count": len(issues)}

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from berth_core.tenant_metrics import GIB, MIB
+
 # Placement resource classes as berth names them in metrics, with the factor to the base unit.
 # VCPUs are counted (no unit); memory and disk are bytes, whatever MiB/GiB OpenStack reports.
-MIB = 1024**2
-GIB = 1024**3
 CLASS_RESOURCE: dict[str, tuple[str, int]] = {
     "VCPU": ("vcpu", 1),
     "MEMORY_MB": ("memory", MIB),

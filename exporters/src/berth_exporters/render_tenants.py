@@ -14,23 +14,9 @@ from ipaddress import IPv4Network
 
 from berth_core.admission import Commitment
 from berth_core.site import Site
-from berth_exporters.families import GIB, MIB, Families
+from berth_core.tenant_metrics import QUOTA, TENANT_INFO, TENANT_LABELS, TENANT_RESOURCES, USAGE
+from berth_exporters.families import Families
 from berth_exporters.observations import Observation, Project, tenant_slug
-
-# (metric resource label, collector, key in its observation, factor to the base unit, byte metric?)
-TENANT_RESOURCES: tuple[tuple[str, str, str, int, bool], ...] = (
-    ("instances", "compute", "instances", 1, False),
-    ("cores", "compute", "cores", 1, False),
-    ("ram", "compute", "ram_mib", MIB, True),
-    ("volumes", "blockstorage", "volumes", 1, False),
-    ("volume", "blockstorage", "volume_gib", GIB, True),
-    ("networks", "network", "networks", 1, False),
-    ("ports", "network", "ports", 1, False),
-    ("routers", "network", "routers", 1, False),
-    ("floating_ips", "network", "floating_ips", 1, False),
-    ("security_groups", "network", "security_groups", 1, False),
-)
-TENANT_LABELS = ("tenant", "agency", "project_id")
 
 
 @dataclass(frozen=True)
@@ -87,52 +73,48 @@ def unknown_quota_families(
 def tenant_families(
     out: Families, tenants: Sequence[Tenant], observations: Mapping[str, Observation | None]
 ) -> None:
-    for kind in ("quota", "usage"):
-        what = "Quota (limit; +Inf when unlimited)" if kind == "quota" else "Usage"
+    """Names and resources from berth_core.tenant_metrics (the showback report reads the same ones)."""
+    counted, in_bytes = TENANT_RESOURCES[0], next(r for r in TENANT_RESOURCES if r.in_bytes)
+    for kind in (QUOTA, USAGE):
+        what = "Quota (limit; +Inf when unlimited)" if kind == QUOTA else "Usage"
         out.declare(
-            f"berth_tenant_{kind}", f"{what} of a tenant, counted resources.", [*TENANT_LABELS, "resource"]
+            counted.metric(kind), f"{what} of a tenant, counted resources.", [*TENANT_LABELS, "resource"]
         )
-        out.declare(
-            f"berth_tenant_{kind}_bytes", f"{what} of a tenant, in bytes.", [*TENANT_LABELS, "resource"]
-        )
-    out.declare(
-        "berth_tenant_info",
-        "A berth tenant: its Vietnamese display name and domain (value 1).",
-        [*TENANT_LABELS, "display_name", "domain"],
-    )
+        out.declare(in_bytes.metric(kind), f"{what} of a tenant, in bytes.", [*TENANT_LABELS, "resource"])
+    info_help = "A berth tenant: its Vietnamese display name and domain (value 1)."
+    out.declare(TENANT_INFO, info_help, [*TENANT_LABELS, "display_name", "domain"])
     for t in tenants:
         pid = t.project["id"]
         ids = [t.slug, t.agency, pid]
         out.gauge(
-            "berth_tenant_info",
-            "A berth tenant: its Vietnamese display name and domain (value 1).",
+            TENANT_INFO,
+            info_help,
             [*TENANT_LABELS, "display_name", "domain"],
             [*ids, t.project["display_name"], t.project["domain_id"]],
             1,
         )
-        for resource, collector, key, scale, in_bytes in TENANT_RESOURCES:
-            obs = observations.get(collector)
+        for r in TENANT_RESOURCES:
+            obs = observations.get(r.collector)
             if obs is None:
                 continue
-            suffix = "_bytes" if in_bytes else ""
-            quota = obs["quotas"].get(pid, {}).get(key)
+            quota = obs["quotas"].get(pid, {}).get(r.key)
             if quota is not None:
-                value = math.inf if quota == -1 else quota * scale
+                value = math.inf if quota == -1 else quota * r.scale
                 out.gauge(
-                    f"berth_tenant_quota{suffix}",
+                    r.metric(QUOTA),
                     "Quota (limit; +Inf when unlimited) of a tenant.",
                     [*TENANT_LABELS, "resource"],
-                    [*ids, resource],
+                    [*ids, r.label],
                     value,
                 )
-            if pid in obs["quotas"] or key in obs["usage"].get(pid, {}):
-                used = obs["usage"].get(pid, {}).get(key, 0)
+            if pid in obs["quotas"] or r.key in obs["usage"].get(pid, {}):
+                used = obs["usage"].get(pid, {}).get(r.key, 0)
                 out.gauge(
-                    f"berth_tenant_usage{suffix}",
+                    r.metric(USAGE),
                     "Usage of a tenant.",
                     [*TENANT_LABELS, "resource"],
-                    [*ids, resource],
-                    used * scale,
+                    [*ids, r.label],
+                    used * r.scale,
                 )
 
 

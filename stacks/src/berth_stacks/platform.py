@@ -6,6 +6,9 @@ AgencyTenant).
 Names are the desired keys, as for tenants. The default quota class (`quota-class/default`) has no
 pulumi-openstack resource: the component leaves it out and lists it in `not_realised`, and the runner's
 caller applies it with the direct engine (docs/pulumi.md).
+
+An agency's own domain is an `identity.Project` acting as a domain (`is_domain`, as keystone stores it),
+its managers' grants `identity.RoleAssignment`s on that domain (users and groups looked up in it).
 """
 
 from __future__ import annotations
@@ -17,14 +20,22 @@ import pulumi_openstack as openstack
 
 from berth_core.errors import PulumiFailed
 from berth_core.state import DesiredState, Resource
+from berth_stacks.lookups import InvokeLookups, Lookups
 from berth_stacks.types import PLATFORM_COMPONENT, PULUMI_UNSUPPORTED_KINDS
 
 Builder = Callable[["Platform", Resource, pulumi.ResourceOptions], pulumi.CustomResource]
 
 
 class Platform(pulumi.ComponentResource):
-    def __init__(self, name: str, desired: DesiredState, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        desired: DesiredState,
+        opts: pulumi.ResourceOptions | None = None,
+        lookups: Lookups | None = None,
+    ) -> None:
         super().__init__(PLATFORM_COMPONENT, name, None, opts)
+        self.lookups: Lookups = lookups or InvokeLookups(parent=self)
         self.by_key: dict[str, pulumi.CustomResource] = {}
         self.not_realised: list[str] = []
         for res in sorted(desired.resources.values(), key=lambda r: (_ORDER.get(r.kind, len(_ORDER)), r.key)):
@@ -117,10 +128,48 @@ def _flavor(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.
     )
 
 
+def _domain(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    return openstack.identity.Project(
+        res.key,
+        name=a["name"],
+        description=a["description"],
+        enabled=a["enabled"],
+        is_domain=True,
+        tags=list(a["tags"]),
+        opts=opts,
+    )
+
+
+def _domain_grant(p: Platform, res: Resource, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    a = res.attrs
+    domain_id = p.ref(a["domain"])
+    principal = str(a["principal"])
+    is_user = a["principalType"] == "user"
+    return openstack.identity.RoleAssignment(
+        res.key,
+        domain_id=domain_id,
+        role_id=p.lookups.role_id(str(a["role"])),
+        user_id=_member_id("user", principal, domain_id, p) if is_user else None,
+        group_id=None if is_user else _member_id("group", principal, domain_id, p),
+        opts=opts,
+    )
+
+
+def _member_id(kind: str, name: str, domain_id: pulumi.Output[str], p: Platform) -> pulumi.Output[str]:
+    """A user or group of a domain this stack makes: looked up by the domain's id, once it exists."""
+    invoke = pulumi.InvokeOutputOptions(parent=p)
+    if kind == "user":
+        return openstack.identity.get_user_output(name=name, domain_id=domain_id, opts=invoke).id
+    return openstack.identity.get_group_output(name=name, domain_id=domain_id, opts=invoke).id
+
+
 _BUILDERS: dict[str, Builder] = {
     "external-network": _external_network,
     "external-subnet": _external_subnet,
     "subnet-pool": _subnet_pool,
     "flavor": _flavor,
+    "domain": _domain,
+    "domain-grant": _domain_grant,
 }
 _ORDER = {kind: i for i, kind in enumerate(_BUILDERS)}

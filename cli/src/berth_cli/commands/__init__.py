@@ -17,9 +17,24 @@ def register(app: typer.Typer) -> None:
         lab,
         manifest,
         plan,
+        report,
         review,
         tenant,
     )
 
-    for module in (cloud, hosts, lab, manifest, plan, review, apply, tenant, capacity, audit, exporter, demo):
+    for module in (
+        cloud,
+        hosts,
+        lab,
+        manifest,
+        plan,
+        review,
+        apply,
+        tenant,
+        capacity,
+        report,
+        audit,
+        exporter,
+        demo,
+    ):
         module.register(app)

@@ -62,15 +62,16 @@ def _apply_examples(ctx: SiteContext) -> None:
     from berth_cli.services.engines import engine_factory
     from berth_cli.services.inputs import load_inputs
     from berth_cli.services.planning import open_cloud
-    from berth_cloud import ensure_principals, principals_of
+    from berth_cloud import ensure_principals
+    from berth_cloud.principals import accounts_by_domain
 
     site, loaded, _ = load_inputs(ctx, None)
     cloud = open_cloud(ctx)
     # Real sites take users and groups from the city's identity backend; the devcloud has none, so the
     # demo creates them (passwords generated, written once to a 0600 file, never printed).
-    ensure_principals(
-        cloud, site, principals_of(m.manifest for m in loaded), ctx.state_dir / "secrets" / "members.jsonl"
-    )
+    secrets_file = ctx.state_dir / "secrets" / "members.jsonl"
+    for domain, principals in sorted(accounts_by_domain(site, (m.manifest for m in loaded)).items()):
+        ensure_principals(cloud, site, principals, secrets_file, domain)
     request = ApplyRequest(assume_yes=True, command="berth demo")
     with apply_progress(ctx.output) as progress:
         ui = Interaction(show=lambda planned: None, confirm=lambda: True, progress=progress)

@@ -154,12 +154,16 @@ def refuse_unmet_references(
 
 
 def _site_field(field: str, item: str, site: Site) -> str:
-    if field == "spec.identity":  # a role: the member's or the reader's
-        return (
-            "spec.identity.memberRole"
-            if item == site.spec.identity.member_role
-            else "spec.identity.readerRole"
-        )
+    identity = site.spec.identity
+    if field == "spec.identity":  # a role: the member's, the reader's or the domain manager's
+        roles = {identity.member_role: "memberRole", identity.manager_role: "managerRole"}
+        return f"spec.identity.{roles.get(item, 'readerRole')}"
+    if field == "spec.identity.agencyDomains":  # an agency's manager ("user:x")
+        for agency, own in identity.agency_domains.items():
+            for index, manager in enumerate(own.managers):
+                kind, name = manager.principal
+                if f"{kind}:{name}" == item:
+                    return f"{field}.{agency}.managers[{index}].{kind}"
     return field
 
 
