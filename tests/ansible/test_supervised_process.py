@@ -99,3 +99,12 @@ def test_a_process_that_dies_at_once_fails_with_its_log(tmp_path: Path) -> None:
     assert "exited with 3" in result["msg"]
     assert result["log_tail"] == ["cannot start"]
     assert not (tmp_path / "run" / "broken.pid").exists()
+
+
+def test_the_service_runs_in_the_root_directory_not_the_modules(service: Any) -> None:
+    # Over SSH the module runs in root's home (0700): uwsgi puts "." on sys.path, and keystone's first
+    # lab deploy died there (stevedore's os.stat('.') as the service account: PermissionError).
+    call, _, _ = service
+    pid = call()["pid"]
+    assert Path(f"/proc/{pid}/cwd").resolve() == Path("/")
+    assert Path.cwd() != Path("/")  # the module's own directory was another one

@@ -1,5 +1,6 @@
-"""What every lab on this machine shares: the bridge (10.251.0.1/24), the apt proxy on it, and the lock
-that serialises `berth lab up|down`. The bridge goes with the last host attached to it."""
+"""What every lab on this machine shares: the bridge (10.251.0.1/24), the package proxy on it (Debian's
+mirror, and PyPI's at /pypi/simple/), and the lock that serialises `berth lab up|down`. The bridge goes
+with the last host attached to it."""
 
 # ruff: noqa: S603, S607 - system tools (ip, unshare, nsenter, debootstrap, ssh-keygen) by name, argument lists, no shell
 
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from berth_cli.lab.plan import APT_PROXY_PORT, BRIDGE, GATEWAY, NETWORK
+from berth_cli.lab.pypi import PackageIndex
 from berth_core.errors import BerthError
 
 RUN = Path("/run/berth-lab")
@@ -90,13 +92,35 @@ def _proxy_pid() -> int | None:
     return pid if PROXY_MODULE.encode() in cmdline and str(GATEWAY).encode() in cmdline else None
 
 
-def ensure_proxy(mirror_hosts: tuple[str, ...], cache: Path, log: Path) -> bool:
-    """The apt proxy on the bridge's address; True when it had to be started."""
+def proxy_argv(
+    mirror_hosts: tuple[str, ...], cache: Path, index: PackageIndex | None, pypi_cache: Path
+) -> list[str]:
+    argv = [sys.executable, "-m", PROXY_MODULE, str(GATEWAY), str(APT_PROXY_PORT), str(cache), *mirror_hosts]
+    if index is not None:
+        argv += [
+            "--pypi-index",
+            index.url,
+            "--pypi-cache",
+            str(pypi_cache),
+            "--pypi-files",
+            *index.file_hosts,
+        ]
+    return argv
+
+
+def ensure_proxy(
+    mirror_hosts: tuple[str, ...],
+    cache: Path,
+    log: Path,
+    index: PackageIndex | None = None,
+    pypi_cache: Path = Path(),
+) -> bool:
+    """The apt proxy (and PyPI mirror) on the bridge's address; True when it had to be started."""
     if _proxy_pid() is not None:
         return False
     out = log.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", PROXY_MODULE, str(GATEWAY), str(APT_PROXY_PORT), str(cache), *mirror_hosts],
+        proxy_argv(mirror_hosts, cache, index, pypi_cache),
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=out,

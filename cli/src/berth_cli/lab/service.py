@@ -150,6 +150,7 @@ def _status(plan: LabPlan, actions: dict[str, str] | None = None) -> list[HostSt
 
 
 def up(ctx: SiteContext) -> LabReport:
+    from berth_cli.lab.pypi import machine_index
     from berth_cli.lab.tree import ensure_tree, machine_mirror
 
     plan = load_plan(ctx)
@@ -164,7 +165,13 @@ def up(ctx: SiteContext) -> LabReport:
         mirror = machine_mirror()
         tree, timings["tree_build_s"] = ensure_tree(mirror, logs / "debootstrap.log")
         network.ensure_bridge()
-        network.ensure_proxy(mirror.hosts, lab_host.CACHE / "apt-archives", logs / "aptproxy.log")
+        network.ensure_proxy(
+            mirror.hosts,
+            lab_host.CACHE / "apt-archives",
+            logs / "aptproxy.log",
+            machine_index(),
+            lab_host.CACHE / "pypi",
+        )
         client_pub = _client_key(ctx)
         for host in plan.hosts:
             init = lab_host.recorded_init(host)

@@ -15,6 +15,9 @@ description:
     restarts it. This replaces restart handlers, which are lost when a run fails between the change
     and the end of the play.
   - >-
+    The process runs in C(/), as a daemon does: the module's own working directory over SSH is root's home
+    (0700), where a service account cannot even stat C(.), which Python tools on C(sys.path) do.
+  - >-
     C(stopped) sends SIGTERM to the whole group and SIGKILL after O(stop_timeout) seconds (some OpenStack
     daemons ignore SIGTERM while threads are busy).
 options:
@@ -162,6 +165,7 @@ def start(module: AnsibleModule, pid_file: Path, log_file: Path) -> int:
             env=env,
             start_new_session=True,
             close_fds=True,
+            cwd="/",
             **as_account,
         )
     pid_file.write_text(f"{proc.pid}\n")
