@@ -5,17 +5,17 @@ templates rendered by Ansible itself for a three-host and a one-host group."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.plugins import load_plugin
 
 pytestmark = pytest.mark.ansible
 
@@ -25,17 +25,9 @@ PLUGINS = PLAYBOOKS / "collections/ansible_collections/berth/cloud/plugins"
 FIXTURES = ROOT / "tests/fixtures/loadbalancer"
 
 
-def load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"berth_test_{path.stem}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-services = load(PLUGINS / "filter/haproxy.py")
-haproxy_status = load(PLUGINS / "modules/haproxy_status.py")
-vip_status = load(PLUGINS / "modules/vip_status.py")
+services = load_plugin("filter/haproxy.py")
+haproxy_status = load_plugin("modules/haproxy_status.py")
+vip_status = load_plugin("modules/vip_status.py")
 
 
 def role_defaults(role: str) -> dict[str, Any]:

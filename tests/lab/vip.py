@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import http.client
-import importlib.util
 import io
 import ipaddress
 import os
@@ -26,7 +25,6 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -40,8 +38,8 @@ from berth_cli.ansible.secrets_file import ensure_secrets
 from berth_cli.lab import host as lab_host
 from berth_cli.lab.plan import LabHost, plan_lab
 from tests.lab.conftest import REPO, Lab
+from tests.support.plugins import load_plugin
 
-PLUGINS = REPO / "playbooks/collections/ansible_collections/berth/cloud/plugins/modules"
 KEYSTONE = 5000  # the backend port the test servers take (haproxy_services' first entry)
 BACKEND_PID = "/run/berth-test-backend.pid"
 START_BACKEND = f"""set -e
@@ -58,15 +56,8 @@ SHOW_STAT = (
 )
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"berth_lab_{name}", PLUGINS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-haproxy_status, vip_status = _load("haproxy_status"), _load("vip_status")
+haproxy_status = load_plugin("modules/haproxy_status.py")
+vip_status = load_plugin("modules/vip_status.py")
 
 
 @dataclass

@@ -4,10 +4,8 @@ MariaDB 10.11's status text; and the event collector that feeds them (services.c
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,24 +24,17 @@ from ansible_collections.berth.cloud.plugins.module_utils.rabbitmq_cluster impor
     parse_cluster_status,
 )
 
+from tests.support.plugins import load_plugin
 from tests.unit.test_galera_logic import SYNCED
 
 REPO = Path(__file__).resolve().parents[2]
-PLUGINS = REPO / "playbooks/collections/ansible_collections/berth/cloud/plugins/modules"
 FIXTURES = REPO / "tests" / "fixtures"
 HOSTS = ["rmq1", "rmq2", "rmq3"]  # the recordings' hosts
 NODES = [f"rabbit@{h}" for h in HOSTS]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"berth_status_{name}", PLUGINS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-haproxy_status, vip_status = _load("haproxy_status"), _load("vip_status")
+haproxy_status = load_plugin("modules/haproxy_status.py")
+vip_status = load_plugin("modules/vip_status.py")
 
 
 def vip_result(fixture: str) -> dict[str, Any]:
