@@ -21,7 +21,6 @@ pytestmark = pytest.mark.ansible
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
-PLUGINS = PLAYBOOKS / "collections/ansible_collections/berth/cloud/plugins"
 FIXTURES = ROOT / "tests/fixtures/loadbalancer"
 
 
