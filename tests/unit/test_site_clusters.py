@@ -61,6 +61,11 @@ def rabbit_result(node: str, fixture: str | None) -> dict[str, Any]:
     return {"complete": complete(status, NODES), "missing": missing(status, NODES), **status.as_dict()}
 
 
+def unreachable(message: str, modules: tuple[str, ...] = (VIP, GALERA, RABBITMQ)) -> dict[str, Any]:
+    """What the collector keeps of a host the play could not reach: each module's task, unreachable."""
+    return {module: {UNREACHABLE: message} for module in modules}
+
+
 def healthy_site() -> dict[str, dict[str, Any]]:
     return {
         host: {
@@ -107,7 +112,8 @@ def test_a_vip_held_twice_or_by_nobody_is_a_problem() -> None:
 
 def test_a_lost_controller_shows_in_every_cluster() -> None:
     observed = healthy_site()
-    observed["rmq2"] = {UNREACHABLE: "Failed to connect to the host via ssh"}
+    observed["rmq2"] = unreachable("Failed to connect to the host via ssh")
+    observed["cmp1"] = {}  # a compute the play could not reach either: in no cluster's play, so in none
     two = SYNCED.replace("wsrep_cluster_size\t3", "wsrep_cluster_size\t2")
     for host in ("rmq1", "rmq3"):
         observed[host][GALERA] = galera_result(two)
@@ -163,20 +169,28 @@ def test_the_collector_keeps_status_results_and_unreachable_hosts_only() -> None
             "event": "runner_on_failed",
             "event_data": {"host": "lb2", "task_action": HAPROXY, "res": {"msg": "no socket"}},
         },
+    ]
+    # as ansible-runner reports a host the play could not reach (recorded in the lab: one event per task)
+    gone = 'Task failed: Data could not be sent to remote host "10.251.0.13".'
+    events += [
         {
             "event": "runner_on_unreachable",
-            "event_data": {"host": "lb3", "task_action": VIP, "res": {"msg": "ssh: no route"}},
-        },
+            "event_data": {"host": "lb3", "task_action": a, "res": {"msg": gone}},
+        }
+        for a in (VIP, HAPROXY)
     ]
+    events.append(
+        {"event": "runner_on_unreachable", "event_data": {"host": "cmp1", "task_action": "x.y.z", "res": {}}}
+    )
     assert all(handler(e) for e in events)
     assert observed == {
         "lb1": {VIP: {"held": []}},
         "lb2": {HAPROXY: {"msg": "no socket"}},
-        "lb3": {UNREACHABLE: "ssh: no route"},
+        "lb3": {VIP: {UNREACHABLE: gone}, HAPROXY: {UNREACHABLE: gone}},
     }
     assert by_name(observed)["haproxy"].problems == [
         "lb2: HAProxy no socket",
-        "lb3: unreachable: ssh: no route",
+        f"lb3: unreachable: {gone}",
     ]
 
 
@@ -192,7 +206,7 @@ def test_status_renders_each_cluster_and_its_problems_even_when_the_cloud_does_n
     from berth_cli.rendering.status import print_status
 
     observed = healthy_site()
-    observed["rmq2"] = {UNREACHABLE: "Failed to connect"}
+    observed["rmq2"] = unreachable("Failed to connect")
     report = {
         "site": "lab",
         "healthy": False,

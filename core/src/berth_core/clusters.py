@@ -2,7 +2,8 @@
 
 The observations are the results of berth's read-only Ansible modules, run on every host by
 `playbooks/status.yml` (the same modules the roles gate their own steps on, so status and deploy read each
-fact one way): per host, per module, the module's result, or `{"unreachable": message}`.
+fact one way): per host, per module, the module's result, or `{"unreachable": message}` when the host
+could not be reached to run it.
 A cluster is healthy when every member says the same whole cluster is up:
 
 - VIP: each address held by exactly one load balancer;
@@ -44,15 +45,9 @@ class Cluster:
 
 
 def _members(observed: Observations, module: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """The hosts that ran `module` (or could not be reached while it ran on the others), by name."""
-    rows = []
-    for host in sorted(observed):
-        results = observed[host]
-        if module in results:
-            rows.append((host, results[module]))
-        elif UNREACHABLE in results and any(module in other for other in observed.values()):
-            rows.append((host, {UNREACHABLE: results[UNREACHABLE]}))
-    return rows
+    """The hosts that ran `module` or could not be reached to run it, by name (a host outside the
+    module's play, a compute for Galera, has no entry for it, reachable or not)."""
+    return [(host, observed[host][module]) for host in sorted(observed) if module in observed[host]]
 
 
 def _error(result: Mapping[str, Any], key: str) -> str | None:

@@ -25,8 +25,8 @@ def has_clusters(site_vars: SiteVars) -> bool:
 
 
 def collector(modules: frozenset[str]) -> tuple[dict[str, dict[str, Any]], Callable[[dict[str, Any]], bool]]:
-    """An ansible-runner event handler that keeps, per host, each status module's result (or the host's
-    unreachable message), and the dict it fills."""
+    """An ansible-runner event handler that keeps, per host, each status module's result (or why the host
+    could not be reached to run it), and the dict it fills."""
     from berth_core.clusters import UNREACHABLE
 
     observed: dict[str, dict[str, Any]] = {}
@@ -36,11 +36,13 @@ def collector(modules: frozenset[str]) -> tuple[dict[str, dict[str, Any]], Calla
         host = data.get("host")
         if not host:
             return True
-        res = data.get("res") or {}
-        if kind == "runner_on_unreachable":
-            observed.setdefault(host, {})[UNREACHABLE] = str(res.get("msg") or "unreachable")
-        elif kind in ("runner_on_ok", "runner_on_failed") and data.get("task_action") in modules:
-            observed.setdefault(host, {})[data["task_action"]] = dict(res)
+        res, action = data.get("res") or {}, data.get("task_action")
+        if action not in modules:
+            return True
+        if kind == "runner_on_unreachable":  # ignore_unreachable: the play tries each task on the host
+            observed.setdefault(host, {})[action] = {UNREACHABLE: str(res.get("msg") or "unreachable")}
+        elif kind in ("runner_on_ok", "runner_on_failed"):
+            observed.setdefault(host, {})[action] = dict(res)
         return True
 
     return observed, handler
