@@ -69,6 +69,7 @@ def _playbook(tmp: Path, state: Path) -> Path:
                 "berth_venv": str(tmp),
                 "berth_service_user": "berth",
                 "berth_service_group": "berth",
+                "berth_management_address": "127.0.0.1",  # as inventory/aio gives its host
             },
             "tasks": [
                 {
