@@ -77,8 +77,19 @@ def test_apply_replan_change_and_destroy(berth: Berth, slug: str) -> None:
     )
     changes = _changes(berth.plan_json(), slug)
     assert ("update", f"quota/{slug}") in changes and len(changes) == 2
-    assert berth("apply", "--yes")[0] == 0
+    code, out, err = berth("-o", "json", "apply", "--yes")
+    assert code == 0, err
+    applied = json.loads(out)  # JSON on stdout alone: the progress goes to stderr
+    assert applied["applied"] is True and applied["counts"]["update"] >= 1 and applied["requests"] > 0
+    assert applied["engine"] == "direct"
     assert berth("plan", "--detailed-exitcode")[0] == 0
+    code, out, err = berth("-o", "json", "apply", "--yes")  # nothing left: said in JSON too
+    assert code == 0 and json.loads(out) == {
+        "applied": False,
+        "counts": None,
+        "requests": 0,
+        "engine": "direct",
+    }, out
 
     # the tenant moves to another agency: one project update (attribute and tag), then nothing pending
     path.write_text(path.read_text(encoding="utf-8").replace("agency: ITEST", "agency: ITEST-B"))

@@ -83,7 +83,7 @@ def apply(
     with apply_progress(ctx.output) as progress:
         ui = Interaction(show=lambda planned: show_plan(ctx, planned), confirm=confirm, progress=progress)
         outcome = apply_site(ctx, cloud, engine_factory(ctx, chosen, cloud), request, ui)
-    print_outcome(outcome)
+    print_outcome(outcome, ctx.output)
 
 
 def show_plan(ctx: SiteContext, planned: Planned) -> None:
@@ -103,11 +103,23 @@ def confirm() -> bool:
     return True
 
 
-def print_outcome(outcome: ApplyOutcome) -> None:
-    if outcome.result is None:
+def print_outcome(outcome: ApplyOutcome, output: str) -> None:
+    counts = outcome.result.counts() if outcome.result is not None else None
+    if output == "json":
+        import json
+
+        requests = outcome.result.requests if outcome.result is not None else 0
+        doc = {
+            "applied": counts is not None,
+            "counts": counts,
+            "requests": requests,
+            "engine": outcome.engine,
+        }
+        typer.echo(json.dumps(doc))
+        return
+    if counts is None or outcome.result is None:
         typer.echo("Nothing to change: the cloud already matches.")
         return
-    counts = outcome.result.counts()
     typer.echo(
         f"Applied: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted "
         f"({outcome.result.requests} API requests, {outcome.engine} engine)."
