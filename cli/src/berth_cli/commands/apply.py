@@ -104,11 +104,12 @@ def confirm() -> bool:
 
 
 def print_outcome(outcome: ApplyOutcome, output: str) -> None:
-    counts = outcome.result.counts() if outcome.result is not None else None
+    result = outcome.result
+    counts = result.counts() if result is not None else None
+    requests = result.requests if result is not None else 0
     if output == "json":
         import json
 
-        requests = outcome.result.requests if outcome.result is not None else 0
         doc = {
             "applied": counts is not None,
             "counts": counts,
@@ -116,11 +117,10 @@ def print_outcome(outcome: ApplyOutcome, output: str) -> None:
             "engine": outcome.engine,
         }
         typer.echo(json.dumps(doc))
-        return
-    if counts is None or outcome.result is None:
+    elif counts is None:
         typer.echo("Nothing to change: the cloud already matches.")
-        return
-    typer.echo(
-        f"Applied: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted "
-        f"({outcome.result.requests} API requests, {outcome.engine} engine)."
-    )
+    else:
+        typer.echo(
+            f"Applied: {counts['create']} created, {counts['update']} updated, {counts['delete']} deleted "
+            f"({requests} API requests, {outcome.engine} engine)."
+        )
