@@ -183,6 +183,7 @@ RENDER = """
 
 def render(tmp: Path, hosts: list[str], **site: Any) -> dict[str, str]:
     """Each host's keepalived.conf and haproxy.cfg, as the roles' templates render for these hosts."""
+    tmp.mkdir(exist_ok=True)
     inventory = {
         "all": {
             "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
@@ -238,12 +239,26 @@ def test_three_hosts_advertise_to_each_other_and_serve_every_backend(tmp_path: P
     assert "priority 150\n" in lb1 and "priority 148\n" in lb3
     assert "10.251.0.60/32 dev eth0" in lb1 and "nopreempt" in lb1 and "state BACKUP" in lb1
     assert 'script "/usr/bin/pgrep -x haproxy"' in lb1
+    # VRRPv3 (the default): sub-second adverts, only from the peers, no authentication (it has none)
+    assert "vrrp_version 3\n" in lb1 and "advert_int 0.5\n" in lb1 and "check_unicast_src\n" in lb1
+    assert "authentication" not in lb1 and "s3cret" not in lb1
+    # VRRPv2 on request: PASS with a digest of the site's secret, never the secret itself
+    v2 = render(
+        tmp_path / "v2",
+        ["lb1", "lb2"],
+        berth_internal_vip="10.251.0.60",
+        keepalived_vrrp_version=2,
+        keepalived_advert_int=1,
+    )["lb1.keepalived.conf"]
     digest = hashlib.sha256(b"s3cret-of-the-site").hexdigest()[:8]
-    assert f"auth_pass {digest}\n" in lb1 and "s3cret" not in lb1
+    assert "vrrp_version 2\n" in v2 and "advert_int 1\n" in v2
+    assert f"auth_pass {digest}\n" in v2 and "s3cret" not in v2
 
     cfg = files["lb2.haproxy.cfg"]
     assert cfg == files["lb1.haproxy.cfg"]  # every load balancer serves the same
     assert "stats socket /run/haproxy/admin.sock mode 600 level admin" in cfg
+    assert "option redispatch 1\n" in cfg and "timeout connect 1s\n" in cfg
+    assert "observe layer4 error-limit 1 on-error mark-down" in cfg.split("default-server")[1].split("\n")[0]
     keystone = cfg.split("listen keystone\n")[1].split("\n\n")[0]
     assert "bind 10.251.0.60:5000 ssl crt /etc/haproxy/berth-vip.pem" in keystone
     assert "option httpchk GET /v3" in keystone and "X-Forwarded-Proto https" in keystone

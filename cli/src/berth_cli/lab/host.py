@@ -281,6 +281,14 @@ def namespace_pids(net_inode: int, pid_inode: int | None = None) -> list[int]:
     return found
 
 
+def host_pids(host: LabHost) -> list[int]:
+    """Every process of a running host (its network and PID namespaces); none when it is not running."""
+    init = recorded_init(host)
+    if init is None:
+        return []
+    return namespace_pids(init.net, _inode(f"/proc/{init.pid}/ns/pid"))
+
+
 def stop(host: LabHost) -> int:
     """Kill the host's PID 1 (the kernel then kills its PID namespace), then anything else still in its
     network namespace, by PID; remove its veth and files. How many processes were killed."""
