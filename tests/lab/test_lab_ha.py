@@ -154,6 +154,20 @@ def key_digests(lab: Lab, address: str) -> str:
     return hashlib.sha256(done.stdout.encode()).hexdigest()
 
 
+def city_accounts(tmp: Path, *manifests: Path) -> None:
+    """The users and groups the manifests' members name, as the city's identity backend would have them
+    (berth demo makes them the same way on the devcloud; their passwords go to a 0600 file, unprinted)."""
+    from berth_cloud import connect, ensure_principals
+    from berth_cloud.principals import accounts_by_domain
+    from berth_core.loader import load_manifests, load_site
+
+    site = load_site(REPO / "inventory" / SITE / "cloud.yml")
+    cloud = connect(f"{SITE}-admin", REPO / ".berth" / SITE / "clouds.yaml")
+    loaded = [m.manifest for m in load_manifests(manifests)]
+    for domain, principals in sorted(accounts_by_domain(site, loaded).items()):
+        ensure_principals(cloud, site, principals, tmp / "members.jsonl", domain)
+
+
 class BackgroundApply:
     """`berth apply` of one manifest in a process of its own, beside the probe and the failures."""
 
@@ -270,6 +284,7 @@ def test_the_ha_site_forms_serves_and_survives_stopped_members_and_a_lost_contro
     assert len({key_digests(lab, a) for a in (a1, a2, a3)}) == 1, "the controllers' keystone keys differ"
     second = deploy(lab, timings, "second deploy")
     assert second["changed"] == 0, second["hosts"]
+    city_accounts(tmp_path, BEFORE, DURING_STOPS, DURING_POWER_LOSS)
     apply(lab, BEFORE)
 
     clouds = REPO / ".berth" / SITE / "clouds.yaml"
