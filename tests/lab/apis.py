@@ -35,11 +35,14 @@ READS = {
 class Token:
     value: str
     urls: dict[str, str]  # API name -> the URL its probe reads
+    context: ssl.SSLContext | None  # a TLS site's: trusts the site CA (clouds.yaml's cacert) alone
 
 
-def admin_token(clouds_yaml: Path, cloud: str, context: ssl.SSLContext | None = None) -> Token:
+def admin_token(clouds_yaml: Path, cloud: str) -> Token:
     """A project-scoped admin token and the public URLs of READS from its catalogue."""
-    auth = yaml.safe_load(clouds_yaml.read_text())["clouds"][cloud]["auth"]
+    entry = yaml.safe_load(clouds_yaml.read_text())["clouds"][cloud]
+    auth = entry["auth"]
+    context = ssl.create_default_context(cafile=entry["cacert"]) if entry.get("cacert") else None
     body = {
         "auth": {
             "identity": {
@@ -69,7 +72,8 @@ def admin_token(clouds_yaml: Path, cloud: str, context: ssl.SSLContext | None = 
         entry["type"]: next(e["url"] for e in entry["endpoints"] if e["interface"] == "public")
         for entry in catalog
     }
-    return Token(value, {api: public[kind].rstrip("/") + path for api, (kind, path) in READS.items()})
+    urls = {api: public[kind].rstrip("/") + path for api, (kind, path) in READS.items()}
+    return Token(value, urls, context)
 
 
 @dataclass(frozen=True)
@@ -85,14 +89,8 @@ class Figures:
 class ApiProbe:
     """GETs of every API of `token` in one thread each: samples (time, api, ok) until the block ends."""
 
-    def __init__(
-        self,
-        token: Token,
-        every: float = 0.25,
-        timeout: float = 2.0,
-        context: ssl.SSLContext | None = None,
-    ) -> None:
-        self.token, self.every, self.timeout, self.context = token, every, timeout, context
+    def __init__(self, token: Token, every: float = 0.25, timeout: float = 2.0) -> None:
+        self.token, self.every, self.timeout = token, every, timeout
         self.samples: list[tuple[float, str, bool]] = []
         self.errors: dict[str, str] = {}  # the last error of each API, for the assertion messages
         self._lock = threading.Lock()
@@ -104,7 +102,7 @@ class ApiProbe:
 
     def _get(self, url: str) -> None:
         request = urllib.request.Request(url, headers={"X-Auth-Token": self.token.value})
-        with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
+        with urllib.request.urlopen(request, timeout=self.timeout, context=self.token.context) as answer:
             answer.read()
 
     def _loop(self, api: str, url: str) -> None:

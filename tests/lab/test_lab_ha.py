@@ -42,7 +42,7 @@ import yaml
 
 from tests.lab.apis import ApiProbe, admin_token, describe
 from tests.lab.conftest import REPO, Lab, lab_fixture
-from tests.lab.vip import check_the_vip, power_loss, read_site
+from tests.lab.vip import check_the_vip, power_loss, read_site, site_tls
 
 sys.path.insert(0, str(REPO / "playbooks" / "collections"))
 from ansible_collections.berth.cloud.plugins.module_utils.galera import node_summary, parse_status
@@ -239,6 +239,8 @@ def test_the_ha_site_forms_serves_and_survives_stopped_members_and_a_lost_contro
     # --- the infrastructure alone, and the load balancers' own checks (test backends on port 5000)
     infra = deploy(lab, timings, "deploy of baseline,infra", tags="baseline,infra")
     assert int(infra["changed"]) > 0
+    site.tls = site_tls(lab)
+    assert site.tls is not None and infra.get("tls"), "site lab serves its VIP over TLS (tls.yml)"
     assert_galera(lab, nodes, 3)
     assert_rabbit(lab, nodes, nodes, 3)
     secret = yaml.safe_load((REPO / ".berth" / SITE / "secrets" / "passwords.yml").read_text())
@@ -277,7 +279,7 @@ def test_the_ha_site_forms_serves_and_survives_stopped_members_and_a_lost_contro
     # --- the whole site: every API on every controller behind the VIP; then a deploy that changes nothing
     first = deploy(lab, timings, "deploy of the whole site")
     assert int(first["changed"]) > 0
-    site.tls = None  # the deploy put HAProxy back on the site's settings: plain HTTP in the lab
+    site.tls = site_tls(lab)  # the deploy put the site's own certificate back on the VIP
     clusters = cloud_status(lab, 0)
     for row in clusters["haproxy"]["rows"]:
         assert not row["down"], row

@@ -162,6 +162,13 @@ def read_site(lab: Lab) -> Site:
     return Site(lab, str(settings["berth_internal_vip"]), lbs)
 
 
+def site_tls(lab: Lab) -> ssl.SSLContext | None:
+    """How a client reaches the site's VIP after a deploy: trusting the site CA berth made (a TLS site),
+    or plain HTTP."""
+    ca = REPO / ".berth" / lab.site / "pki" / "ca.crt"
+    return ssl.create_default_context(cafile=str(ca)) if ca.exists() else None
+
+
 def run(lab: Lab, tmp: Path, playbook: str, **options: Any) -> list[dict[str, Any]]:
     """A playbook of this checkout on the site's inventory; every task result (host, task, res)."""
     results: list[dict[str, Any]] = []
@@ -304,8 +311,8 @@ def check_the_vip(lab: Lab, site: Site, tmp_path: Path) -> str:
         r["host"] for r in results if r["task"].startswith("Reload HAProxy") and r["res"].get("changed")
     ]
     assert sorted(reloaded) == sorted(names)  # a reload, not a restart
-    with pytest.raises((OSError, http.client.HTTPException)):  # plain HTTP is no longer spoken there
-        site.get()
+    with pytest.raises((OSError, http.client.HTTPException)):  # what was served (plain HTTP, or the
+        site.get()  # site's certificate) no longer is: HAProxy serves this certificate now
     site.tls = ssl.create_default_context(cafile=str(tmp_path / "vip.crt"))
     assert set(site.served(4 * len(names))) == set(names)
     assert site.holders() == [holder]  # the reload kept HAProxy running: the VIP did not move
