@@ -12,7 +12,11 @@ allowed), services started in root's home over SSH (keystone's uwsgi: Permission
 host that cannot reach PyPI (its virtualenv installs from the lab proxy's mirror). A host key the lab did
 not record makes Ansible refuse the host.
 
-BERTH_LAB_DEPLOY_SITE names another one-host lab site to run it on (default labone)."""
+BERTH_LAB_DEPLOY_SITE names another one-host lab site to run it on (default labone).
+
+Not in CI's run (marker beyond_ci): it takes about 12 minutes, and site lab's HA test
+(test_lab_ha.py) deploys every role over SSH onto five pristine hosts, twice, in the same lab
+layer, which fills CI's budget. `BERTH_FULL_LAB=1 bash scripts/test.sh` runs it too."""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ from berth_cli.lab.plan import LabHost
 from berth_core.errors import AnsibleFailed
 from tests.lab.conftest import REPO, Lab, lab_fixture
 
-pytestmark = [pytest.mark.lab, pytest.mark.ansible, pytest.mark.slow]
+pytestmark = [pytest.mark.lab, pytest.mark.ansible, pytest.mark.slow, pytest.mark.beyond_ci]
 
 SITE = os.environ.get("BERTH_LAB_DEPLOY_SITE", "labone")
 
