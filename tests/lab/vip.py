@@ -37,6 +37,7 @@ from berth_cli.ansible.runner import run_playbook
 from berth_cli.ansible.secrets_file import ensure_secrets
 from berth_cli.lab import host as lab_host
 from berth_cli.lab.plan import LabHost, plan_lab
+from berth_cli.pki.store import CA_CERT, PKI_DIR
 from tests.lab.conftest import REPO, Lab
 from tests.support.plugins import load_plugin
 
@@ -165,7 +166,7 @@ def read_site(lab: Lab) -> Site:
 def site_tls(lab: Lab) -> ssl.SSLContext | None:
     """How a client reaches the site's VIP after a deploy: trusting the site CA berth made (a TLS site),
     or plain HTTP."""
-    ca = REPO / ".berth" / lab.site / "pki" / "ca.crt"
+    ca = REPO / ".berth" / lab.site / PKI_DIR / CA_CERT
     return ssl.create_default_context(cafile=str(ca)) if ca.exists() else None
 
 
