@@ -42,7 +42,9 @@ def inventory(lab: SshLab, tmp: Path) -> Path:
                 ansible_connection="ssh",
                 ansible_python_interpreter="/usr/bin/python3",
                 ansible_ssh_common_args=common,
-            )
+            ),
+            # every site's inventory names its site (inventory/*/group_vars/all); a plain site, no CA
+            "vars": {"berth_site": "sshlab"},
         }
     }
     path = tmp / "hosts.yml"
@@ -58,7 +60,7 @@ def run_baseline(inventory_file: Path, artifacts: Path, files: Path) -> RunResul
         playbook="baseline.yml",
         inventory=inventory_file,
         extravars={
-            "baseline_packages": ["procps", "ca-certificates"],
+            "baseline_packages": ["procps", "ca-certificates", "logrotate"],  # logrotate validates its rule
             "baseline_time_sync": False,
             "baseline_sysctl": SYSCTL,
             # the deploy's own values: the namespaces share this machine's filesystem

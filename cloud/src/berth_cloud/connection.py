@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests.adapters
 import yaml
 
+from berth_cloud.http import certificate_refusal
 from berth_core.errors import OpenStackError
 
 if TYPE_CHECKING:
@@ -163,6 +164,17 @@ def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     result = Cloud(conn, name, counter)
     try:
         conn.session.get_token()  # one token for the whole run (keystoneauth's own errors, unwrapped)
+    except ks_exc.SSLError as bad:
+        refused = certificate_refusal(bad)
+        if refused is None:
+            raise CloudUnreachable(
+                f"identity service of cloud {name!r}: the TLS handshake failed",
+                hint="is the cloud up? `berth cloud status`",
+            ) from None
+        raise OpenStackError(
+            f"identity service of cloud {name!r}: its TLS certificate is not trusted ({refused})",
+            hint=f"the cacert of {name!r} in {where} must name the site CA (berth writes it on deploy)",
+        ) from None
     except ks_exc.ConnectFailure:
         raise CloudUnreachable(
             f"identity service of cloud {name!r} is not reachable",

@@ -8,6 +8,7 @@ becomes an OpenStackError naming the resource key and the service, with OpenStac
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -53,11 +54,76 @@ def error_text(body: Any) -> str:
     return ""
 
 
+# ssl's wording for a certificate the client refuses (unknown CA, wrong host name, expired)
+_CERT_REFUSED = re.compile(r"certificate verify failed:?\s*([^()]*)", re.IGNORECASE)
+
+
+def certificate_refusal(error: Exception) -> str | None:
+    """Why TLS refused the server's certificate, or None when the handshake failed otherwise (cut short).
+
+    A refused certificate stays refused, so it is reported at once; a handshake cut short (a load balancer
+    restarting, a VIP moving to another host mid-connect) is transient and, since the request had not been
+    sent yet, safe to retry even for a create.
+    """
+    found = _CERT_REFUSED.search(str(error))
+    if found is None:
+        return None
+    return found.group(1).strip().rstrip(".,") or "certificate verify failed"
+
+
 def _body(response: Any) -> Any:
     try:
         return response.json()
     except ValueError:
         return None
+
+
+def _send(
+    proxy: Any,
+    method: str,
+    path: str,
+    kwargs: Mapping[str, Any],
+    *,
+    what: str,
+    tries: int,
+    last: bool,
+    idempotent: bool,
+) -> Any:
+    """One attempt: the response, or None when the connection failed in a way worth another try."""
+    import keystoneauth1.exceptions as ks_exc
+
+    service = getattr(proxy, "service_type", "openstack")
+    rerun = "then re-run: berth converges from where it stopped"
+    try:
+        return proxy.request(path, method, **kwargs)
+    except (ks_exc.ConnectFailure, ks_exc.ConnectTimeout, ks_exc.RetriableConnectionFailure) as bad:
+        # a timeout may strike after the request went out: only a read or a delete is sent again then
+        sure_not_sent = idempotent or not isinstance(bad, ks_exc.ConnectTimeout)
+        if not last and sure_not_sent:
+            return None
+        raise OpenStackError(
+            f"{what}: the {service} service is not reachable (tried {tries} times)",
+            hint=f"check that the {service} API is running (`berth cloud status`), {rerun}",
+        ) from None
+    except ks_exc.SSLError as bad:
+        refused = certificate_refusal(bad)
+        if refused is not None:
+            raise OpenStackError(
+                f"{what}: the {service} service's TLS certificate is not trusted ({refused})",
+                hint="the cloud's entry in clouds.yaml must name the site CA as its cacert "
+                "(berth writes it on deploy); check the URL's host is one the certificate names",
+            ) from None
+        if not last:
+            return None
+        raise OpenStackError(
+            f"{what}: the {service} service's TLS handshake failed (tried {tries} times)",
+            hint=f"check that the {service} API and its load balancer are running (`berth cloud status`), {rerun}",
+        ) from None
+    except ks_exc.EndpointNotFound:
+        raise OpenStackError(
+            f"{what}: the cloud's catalogue has no {service} endpoint",
+            hint="check the region and the service catalogue",
+        ) from None
 
 
 def call(
@@ -79,41 +145,27 @@ def call(
     `what` names the thing being read or changed (a resource key, or "list networks") for the error.
     A status in `ok` (e.g. 404 for an idempotent delete) is success.
     """
-    import keystoneauth1.exceptions as ks_exc
-
     service = getattr(proxy, "service_type", "openstack")
     retry_status = RETRYABLE_STATUS if idempotent else RETRYABLE_CREATE_STATUS
-    unsure = (ks_exc.ConnectTimeout,) if idempotent else ()
+    kwargs: dict[str, Any] = {"raise_exc": False}
+    if json is not None:
+        kwargs["json"] = json
+    if params:
+        kwargs["params"] = dict(params)
+    if microversion:
+        kwargs["microversion"] = microversion
+    if headers:
+        kwargs["headers"] = dict(headers)
     attempts = (0.0, *retry.delays)
     for number, delay in enumerate(attempts, start=1):
         if delay:
             time.sleep(delay)
         last = number == len(attempts)
-        kwargs: dict[str, Any] = {"raise_exc": False}
-        if json is not None:
-            kwargs["json"] = json
-        if params:
-            kwargs["params"] = dict(params)
-        if microversion:
-            kwargs["microversion"] = microversion
-        if headers:
-            kwargs["headers"] = dict(headers)
-        try:
-            response = proxy.request(path, method, **kwargs)
-        except (ks_exc.ConnectFailure, ks_exc.ConnectTimeout, ks_exc.RetriableConnectionFailure) as bad:
-            sure_not_sent = not isinstance(bad, ks_exc.ConnectTimeout) or isinstance(bad, unsure)
-            if not last and sure_not_sent:
-                continue
-            raise OpenStackError(
-                f"{what}: the {service} service is not reachable (tried {len(attempts)} times)",
-                hint=f"check that the {service} API is running (`berth cloud status`), then re-run: "
-                "berth converges from where it stopped",
-            ) from None
-        except ks_exc.EndpointNotFound:
-            raise OpenStackError(
-                f"{what}: the cloud's catalogue has no {service} endpoint",
-                hint="check the region and the service catalogue",
-            ) from None
+        response = _send(
+            proxy, method, path, kwargs, what=what, tries=len(attempts), last=last, idempotent=idempotent
+        )
+        if response is None:
+            continue
         status = response.status_code
         if status in ok:  # an error status accepted as done (a 404 on delete) carries no resource
             return _body(response) if response.content and status < 400 else None
