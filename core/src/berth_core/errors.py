@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     PREFLIGHT_FAILED = 9  # `berth hosts check` found a failing check
     CHANGES_PRESENT = 10  # only with `plan --detailed-exitcode`
     PROMETHEUS_API = 11  # `berth report usage`: Prometheus unreachable or answered an error
+    ARCHIVE_REFUSED = 12  # `berth cloud restore`: corrupt, foreign, another site's, or not opened by the key
     INTERRUPTED = 130
 
 
@@ -114,6 +115,10 @@ class PulumiFailed(BerthError):
 
 class StaleOrLocked(BerthError):
     exit_code = ExitCode.STALE_OR_LOCKED
+
+
+class ArchiveRefused(BerthError):
+    exit_code = ExitCode.ARCHIVE_REFUSED
 
 
 class PreflightFailed(BerthError):

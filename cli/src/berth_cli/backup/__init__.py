@@ -1,0 +1,1 @@
+"""Site backups: the operator's key and the encrypted archive (berth cloud backup|restore)."""
