@@ -1,4 +1,5 @@
-"""`berth hosts check|trust|facts`: SSH preflight of a site's hosts (paramiko is imported only in the bodies)."""
+"""`berth hosts check|trust|facts|drain|enable`: SSH preflight of a site's hosts (paramiko is imported only in
+the bodies), and taking a compute host out of service and back."""
 
 from __future__ import annotations
 
@@ -201,3 +202,47 @@ def _print_facts(doc: dict[str, Any], path: str) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="hosts")
+
+
+Reason = Annotated[
+    str, typer.Option("--reason", help="Why (the audit log and nova's disabled reason keep it).")
+]
+
+
+@group.command("drain")
+def drain(
+    host: Annotated[str, typer.Argument(help="The compute host (nova's name for it).")],
+    *,
+    reason: Reason,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=10, help="Seconds each guest may take to move.")
+    ] = 300.0,
+) -> None:
+    """Stop scheduling onto a compute host and move its guests off; refused (exit 4) when the rest cannot
+    take them, changing nothing."""
+    from berth_cli.services.drain import drain_host
+
+    ctx = site_context()
+    report = drain_host(ctx, host, reason, timeout=timeout)
+    if ctx.output == "json":
+        import json
+
+        print(json.dumps(report.to_dict(), indent=2))
+        return
+    for moved in report.moved:
+        print(f"{moved['server']}: moved to {moved['to']}")
+    print(f"{host}: drained ({len(report.moved)} guest(s) moved); `berth hosts enable {host}` takes it back")
+
+
+@group.command("enable")
+def enable(
+    host: Annotated[str, typer.Argument(help="The compute host (nova's name for it).")],
+    *,
+    reason: Reason,
+) -> None:
+    """Let nova schedule onto a drained (disabled) compute host again."""
+    from berth_cli.services.drain import enable_host
+
+    ctx = site_context()
+    changed = enable_host(ctx, host, reason)
+    print(f"{host}: {'scheduling enabled' if changed else 'already enabled'}")
