@@ -84,13 +84,9 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 180, every: f
         time.sleep(every)
 
 
-def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: str) -> Any:
-    """A server on the fake driver, built by `owner` (admin or a project-scoped connection), ACTIVE.
-
-    Flavor and image are made by the admin; network, subnet and server by the owner; everything is handed
-    to `cleanup` (the server first to go)."""
-    flavor = admin.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
-    cleanup.append(lambda: admin.compute.delete_flavor(flavor, ignore_missing=True))
+def image_and_network(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: str) -> tuple[Any, Any]:
+    """A tiny image (made by the admin, active) and a network with a subnet (made by `owner`), both handed
+    to `cleanup`: what a server on the fake driver needs besides its flavor."""
     image = admin.image.create_image(
         name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
     )
@@ -100,6 +96,17 @@ def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: s
     subnet = owner.network.create_subnet(network_id=net.id, ip_version=4, cidr=cidr, name=unique)
     cleanup.append(lambda: admin.network.delete_subnet(subnet, ignore_missing=True))
     wait_for("image active", lambda: admin.image.get_image(image.id).status == "active")
+    return image, net
+
+
+def boot_server(admin: Any, owner: Any, unique: str, cleanup: list[Any], cidr: str) -> Any:
+    """A server on the fake driver, built by `owner` (admin or a project-scoped connection), ACTIVE.
+
+    Flavor and image are made by the admin; network, subnet and server by the owner; everything is handed
+    to `cleanup` (the server first to go)."""
+    flavor = admin.compute.create_flavor(name=unique, ram=1024, vcpus=2, disk=1, is_public=True)
+    cleanup.append(lambda: admin.compute.delete_flavor(flavor, ignore_missing=True))
+    image, net = image_and_network(admin, owner, unique, cleanup, cidr)
     server = owner.compute.create_server(
         name=unique, flavor_id=flavor.id, image_id=image.id, networks=[{"uuid": net.id}]
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from berth_core.errors import ExitCode
-from tests.integration.conftest import Berth, wait_for
+from tests.integration.conftest import Berth, image_and_network
 
 pytestmark = [pytest.mark.openstack, pytest.mark.slow]
 
@@ -36,10 +36,7 @@ def boot_on(conn: Any, host: str, name: str, flavor: Any, image: Any, net: Any, 
 
     cleanup.append(delete)
     server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], wait=180)
-    assert (
-        getattr(server, "compute_host", None) == host
-        or conn.compute.get_server(server.id).compute_host == host
-    )
+    assert conn.compute.get_server(server.id).compute_host == host, f"{name} is not on {host}"
     return server
 
 
@@ -51,15 +48,7 @@ def test_a_drain_is_admitted_or_refused_by_capacity_and_moves_every_guest(
     # only aio-c2 has 1500 GB of disk (cloud.yml: c1 1000, c2 2000, c3 500): its guest can go nowhere else
     huge = conn.compute.create_flavor(name=f"{unique}-h", ram=512, vcpus=1, disk=1500, is_public=True)
     cleanup.append(lambda: conn.compute.delete_flavor(huge, ignore_missing=True))
-    image = conn.image.create_image(
-        name=unique, data=b"\0" * 4096, disk_format="raw", container_format="bare", allow_duplicates=True
-    )
-    cleanup.append(lambda: conn.image.delete_image(image, ignore_missing=True))
-    net = conn.network.create_network(name=unique)
-    cleanup.append(lambda: conn.network.delete_network(net, ignore_missing=True))
-    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.250.99.0/28", name=unique)
-    cleanup.append(lambda: conn.network.delete_subnet(subnet, ignore_missing=True))
-    wait_for("image active", lambda: conn.image.get_image(image.id).status == "active")
+    image, net = image_and_network(conn, conn, unique, cleanup, "10.250.99.0/28")
     for host in ("aio-c2", "aio-c3"):
         cleanup.append(lambda host=host: conn.compute.enable_service(service(conn, host)))
 
