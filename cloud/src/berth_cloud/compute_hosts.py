@@ -173,12 +173,13 @@ def move_off(cloud: Cloud, server: dict[str, Any], host: str, *, timeout: float 
         microversion="2.68",
         idempotent=False,
     )
-    deadline = time.monotonic() + timeout
+    deadline, confirmed = time.monotonic() + timeout, False
     while time.monotonic() < deadline:
         time.sleep(1.0)
         now = _server(cloud, server_id, what)
         state, landed = str(now.get("status")), str(now.get(HOST_ATTR, ""))
-        if state == "VERIFY_RESIZE":
+        if state == "VERIFY_RESIZE" and not confirmed:  # confirmed once: the status lags behind
+            confirmed = True
             call(
                 cloud.conn.compute,
                 "POST",
@@ -186,6 +187,8 @@ def move_off(cloud: Cloud, server: dict[str, Any], host: str, *, timeout: float 
                 json={"confirmResize": None},
                 what=f"{what}: confirm",
             )
+            continue
+        if state in {"VERIFY_RESIZE", "RESIZE"}:
             continue
         if state == "ERROR":
             raise OpenStackError(f"{what}: went to ERROR while moving off {host}")
