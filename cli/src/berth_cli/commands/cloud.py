@@ -186,6 +186,7 @@ def restore(
         )
         print(f"plan over the site's manifests: {report.plan_changes} change(s)")
         print(f"{ctx.site}: restored from the backup of {report.created} in {report.seconds} s")
+        print(f"the database host's previous data: <datadir>{report.set_aside} (remove it once satisfied)")
     if not report.verified:
         problems = [f"{name} does not answer" for name, ok in report.services.items() if not ok]
         problems += [] if report.audit_intact else ["the audit log is not intact"]

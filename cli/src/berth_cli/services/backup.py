@@ -148,6 +148,7 @@ class RestoreReport:
     site: str
     archive: str
     created: str  # when the backup was taken
+    set_aside: str = ""  # the suffix of the database host's old data directory (<datadir>.before-restore-ID)
     state_restored: list[str] = field(default_factory=list)  # state files the site did not have
     state_kept: list[str] = field(default_factory=list)  # state files that differ: the site's own kept
     services: dict[str, bool] = field(default_factory=dict)
@@ -207,7 +208,10 @@ def restore_site(
                 f"{archive}: a backup of OpenStack {manifest.release}; site {ctx.site} runs {series}",
                 hint="restore onto the release the backup was taken from, then upgrade",
             )
-        report = RestoreReport(ctx.site, str(archive), manifest.created)
+        restore_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        report = RestoreReport(
+            ctx.site, str(archive), manifest.created, set_aside=f".before-restore-{restore_id}"
+        )
         _restore_state(manifest, opened.root, ctx.state_dir, report)
         run_site_playbook(
             ctx,
@@ -216,10 +220,12 @@ def restore_site(
             secrets=False,
             prepare=lambda: {
                 "backup_staging_dir": str(opened.root),
-                "backup_restore_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+                "backup_restore_id": restore_id,
             },
         )
-    deploy_site(ctx, skip_preflight=skip_preflight, timeout=timeout)
+    # the OpenStack part of the deploy starts every service on the restored data (hosts, infrastructure and
+    # virtualenv are as the restore found them; a full `berth cloud deploy` converges them, if wanted)
+    deploy_site(ctx, tags="openstack", skip_preflight=skip_preflight, timeout=timeout)
     _verify(ctx, report)
     report.seconds = round(time.monotonic() - started, 1)
     return report
