@@ -72,3 +72,14 @@ def test_restore_refuses_another_releases_backup_and_touches_nothing(state, tmp_
     )
     assert not (state / "aio" / "ansible").exists(), "no playbook ran"
     assert not any((state / "aio").rglob("*.yml")), "no state file was restored"
+
+
+def test_an_archive_inside_the_state_directory_is_refused(state, tmp_path, capsys):
+    key = tmp_path / "k"
+    new_key_file(key)
+    inside = state / "aio" / "nightly.berth-backup"
+    code, err = run(
+        capsys, "--site", "aio", "cloud", "backup", "--key-file", str(key), "--archive", str(inside)
+    )
+    assert code == ExitCode.USAGE and "the archive is inside the site's state directory" in err, err
+    assert not (state / "aio" / "ansible").exists(), "no playbook ran"

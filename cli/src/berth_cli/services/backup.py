@@ -5,8 +5,8 @@ staging directory, then backup.yml fetches the database host's hot copy (mariaba
 next to them; the staging directory is sealed into one archive (berth_cli.backup.archive) and removed.
 
 Restore: the archive is opened and every checksum checked before anything changes; restore.yml stops the
-services, puts the databases and keys back and empties the caches; the site is deployed again (which starts
-every service on the restored data); then it is verified: every service answers, the audit chain is intact,
+services, puts the databases and keys back and empties the caches; the OpenStack part of the site is deployed
+again (which starts every service on the restored data); then it is verified: every service answers, the audit chain is intact,
 and a plan over the site's manifests has nothing to change.
 """
 
@@ -51,13 +51,12 @@ def openstack_series(ctx: SiteContext) -> str:
     return str(defaults.get("berth_openstack_series", "unknown"))
 
 
-def _refuse_key_in_state(ctx: SiteContext, key_file: Path) -> None:
+def _refuse_inside_state(ctx: SiteContext, path: Path, what: str, hint: str) -> None:
     from berth_core.errors import UsageError
 
-    if key_file.resolve().is_relative_to(ctx.state_dir.resolve()):
+    if path.resolve().is_relative_to(ctx.state_dir.resolve()):
         raise UsageError(
-            f"{key_file}: the key file is inside the site's state directory, which every backup carries",
-            hint="keep the key where the archives are not (an operator's vault, another host)",
+            f"{path}: the {what} is inside the site's state directory, which every backup carries", hint=hint
         )
 
 
@@ -66,7 +65,12 @@ def open_key(ctx: SiteContext, key_file: Path, *, new: bool = False) -> BackupKe
     from berth_cli.backup.key import new_key_file, read_key_file
 
     _refuse_clusters(ctx)
-    _refuse_key_in_state(ctx, key_file)
+    _refuse_inside_state(
+        ctx,
+        key_file,
+        "key file",
+        "keep the key where the archives are not (an operator's vault, another host)",
+    )
     return new_key_file(key_file) if new else read_key_file(key_file)
 
 
@@ -110,6 +114,7 @@ def backup_site(
 
     started, now = time.monotonic(), datetime.now(UTC)
     archive = output or ctx.state_dir.parent / "backups" / f"{ctx.site}-{now:%Y%m%dT%H%M%SZ}{SUFFIX}"
+    _refuse_inside_state(ctx, archive, "archive", "write it elsewhere (the next backup would carry it)")
     private_dir(archive.parent)
     staging = Path(tempfile.mkdtemp(prefix="berth-backup-", dir=private_dir(ctx.state_dir.parent)))
     try:
