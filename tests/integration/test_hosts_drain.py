@@ -75,6 +75,13 @@ def test_a_drain_is_admitted_or_refused_by_capacity_and_moves_every_guest(
     for server in (running, stopped):
         assert conn.compute.get_server(server.id).compute_host != "aio-c3"
 
+    # a drained host is in maintenance, not broken: the cloud stays healthy and says why it takes no guests
+    code, out, err = berth("-o", "json", "cloud", "status")
+    status = json.loads(out)
+    assert code == 0 and status["healthy"], (status, err)
+    c3 = next(h for h in status["computes"] if h["host"] == "aio-c3")
+    assert c3["ok"] and c3["scheduling"] == "disabled: berth drain: IT: maintenance", c3
+
     code, out, err = berth("hosts", "enable", "aio-c3", "--reason", "IT: maintenance over")
     assert code == 0 and "scheduling enabled" in out, err
     assert service(conn, "aio-c3").status == "enabled"

@@ -58,11 +58,12 @@ def print_status(report: dict[str, Any]) -> None:
         console.print(table)
     if report["computes"]:
         hosts = Table(title=f"{report['site']}: compute hosts")
-        for column in ("host", "nova", "placement inventory", "ok"):
+        for column in ("host", "nova", "scheduling", "placement inventory", "ok"):
             hosts.add_column(column)
         for h in report["computes"]:
             inv = ", ".join(f"{k}={v}" for k, v in sorted(h["inventory"].items())) or "none"
-            hosts.add_row(h["host"], h["nova"], inv, "[green]yes[/green]" if h["ok"] else "[red]no[/red]")
+            ok = "[green]yes[/green]" if h["ok"] else "[red]no[/red]"
+            hosts.add_row(h["host"], h["nova"], escape(str(h.get("scheduling", ""))), inv, ok)
         console.print(hosts)
     for cluster in report.get("clusters", []):
         title, columns = _CLUSTERS[cluster["name"]]

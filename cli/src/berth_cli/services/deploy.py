@@ -246,11 +246,16 @@ def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str,
             inventory_ = {
                 inv.resource_class: inv.total for inv in conn.placement.resource_provider_inventories(rp)
             }
-        up = svc is not None and svc.state == "up" and svc.status == "enabled"
+        # a host an operator disabled (`berth hosts drain`) is healthy: it reports in, it only takes no guests
+        up = svc is not None and svc.state == "up"
+        scheduling = "missing" if svc is None else svc.status
+        if svc is not None and svc.status == "disabled" and svc.disabled_reason:
+            scheduling = f"disabled: {svc.disabled_reason}"
         hosts.append(
             {
                 "host": host,
                 "nova": (svc.state if svc else "missing"),
+                "scheduling": scheduling,
                 "placement": bool(inventory_),
                 "inventory": inventory_,
                 "ok": up and bool(inventory_),

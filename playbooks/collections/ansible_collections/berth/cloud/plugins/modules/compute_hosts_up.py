@@ -88,11 +88,11 @@ def main() -> None:
     last_error = ""
     while True:
         try:
+            # up and reporting in; enabled or not (a drained host is disabled on purpose)
             up = {
-                s.host
-                for s in conn.compute.services(binary="nova-compute")
-                if s.state == "up" and s.status == "enabled" and beating(s)
+                s.host for s in conn.compute.services(binary="nova-compute") if s.state == "up" and beating(s)
             }
+            last_error = ""
         except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}"
         if wanted <= up or time.monotonic() > deadline:
