@@ -173,12 +173,15 @@ def test_connect_to_a_cloud_whose_certificate_is_not_trusted_names_the_cacert(tl
     assert "cacert" in raised.value.hint and "s3cr3t" not in f"{raised.value.message} {raised.value.hint}"
 
 
-def test_connect_through_a_handshake_cut_short_is_unreachable_not_refused(tls, tmp_path, monkeypatch):
+def test_a_login_through_handshakes_cut_short_is_retried_then_unreachable_not_refused(
+    tls, tmp_path, monkeypatch
+):
     from berth_cloud.connection import connect
 
     httpd, tally, ca = tls
     tally.cut_next = 100
     monkeypatch.delenv("OS_CLOUD", raising=False)
-    with pytest.raises(OpenStackError, match="TLS handshake failed") as raised:
+    with pytest.raises(OpenStackError, match=r"TLS handshake failed \(tried 4 times\)") as raised:
         connect(None, _clouds_yaml(tmp_path, httpd, ca))
     assert "credentials" not in raised.value.hint, "a cut connection is not a refused login"
+    assert tally.connections >= 4, "the login was tried again"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import requests.adapters
 import yaml
 
-from berth_cloud.http import certificate_refusal
+from berth_cloud.http import DEFAULT_RETRY, RetryPolicy, certificate_refusal
 from berth_core.errors import OpenStackError
 
 if TYPE_CHECKING:
@@ -162,27 +163,44 @@ def connect(cloud: str | None = None, clouds_yaml: Path | None = None) -> Cloud:
     conn.session.session.mount("http://", adapter)
     conn.session.session.mount("https://", adapter)
     result = Cloud(conn, name, counter)
-    try:
-        conn.session.get_token()  # one token for the whole run (keystoneauth's own errors, unwrapped)
-    except ks_exc.SSLError as bad:
-        refused = certificate_refusal(bad)
-        if refused is None:
-            raise CloudUnreachable(
-                f"identity service of cloud {name!r}: the TLS handshake failed",
-                hint="is the cloud up? `berth cloud status`",
-            ) from None
-        raise OpenStackError(
-            f"identity service of cloud {name!r}: its TLS certificate is not trusted ({refused})",
-            hint=f"the cacert of {name!r} in {where} must name the site CA (berth writes it on deploy)",
-        ) from None
-    except ks_exc.ConnectFailure:
-        raise CloudUnreachable(
-            f"identity service of cloud {name!r} is not reachable",
-            hint="is the cloud up? `berth cloud status`",
-        ) from None
-    except (ks_exc.Unauthorized, os_exc.HttpException, ks_exc.ClientException) as bad:
-        raise OpenStackError(
-            f"identity service refused cloud {name!r} ({type(bad).__name__})",
-            hint=f"check the credentials of {name!r} in {where}",
-        ) from None
+    _log_in(conn, name, where)
     return result
+
+
+def _log_in(conn: Any, name: str, where: str, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+    """One token for the whole run. A connection refused or a TLS handshake cut short is tried again after
+    the retry policy's waits (a site's VIP moving to another load balancer takes a second or two); a refused
+    certificate or login is reported at once."""
+    import keystoneauth1.exceptions as ks_exc
+    import openstack.exceptions as os_exc
+
+    attempts = (0.0, *retry.delays)
+    for number, delay in enumerate(attempts, start=1):
+        time.sleep(delay)
+        last = number == len(attempts)
+        try:
+            conn.session.get_token()  # keystoneauth's own errors, unwrapped
+            return
+        except ks_exc.SSLError as bad:
+            refused = certificate_refusal(bad)
+            if refused is not None:
+                raise OpenStackError(
+                    f"identity service of cloud {name!r}: its TLS certificate is not trusted ({refused})",
+                    hint=f"the cacert of {name!r} in {where} must name the site CA (berth writes it on deploy)",
+                ) from None
+            if last:
+                raise CloudUnreachable(
+                    f"identity service of cloud {name!r}: the TLS handshake failed (tried {len(attempts)} times)",
+                    hint="is the cloud up? `berth cloud status`",
+                ) from None
+        except ks_exc.ConnectFailure:
+            if last:
+                raise CloudUnreachable(
+                    f"identity service of cloud {name!r} is not reachable (tried {len(attempts)} times)",
+                    hint="is the cloud up? `berth cloud status`",
+                ) from None
+        except (ks_exc.Unauthorized, os_exc.HttpException, ks_exc.ClientException) as bad:
+            raise OpenStackError(
+                f"identity service refused cloud {name!r} ({type(bad).__name__})",
+                hint=f"check the credentials of {name!r} in {where}",
+            ) from None
