@@ -155,7 +155,7 @@ def test_status_of_a_cloud_that_does_not_answer_is_an_openstack_error(
     )
     assert done.returncode == 5
     assert done.stderr.splitlines() == [
-        "Error: aio: identity service of cloud 'aio-admin' is not reachable",
+        "Error: aio: identity service of cloud 'aio-admin' is not reachable (tried 4 times)",
         "Hint: deploy it: berth cloud deploy --site aio",
     ], "exactly berth's error and hint: no keystoneauth warning, no traceback"
 
