@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # openssh-server + iproute2 for the sshd test hosts in network namespaces, python3-apt for Ansible's apt
 # module, prometheus for the exporter's scrape tests.
 # debootstrap builds the lab hosts' Debian tree (tests/lab, docs/lab.md).
-APT_PACKAGES=(openssh-server openssh-client iproute2 python3-apt python3-venv prometheus sudo git debootstrap)
+# ceph-common: the deploy host reads a Ceph site (`berth cloud status`, the exporter) with berth's read-only key.
+APT_PACKAGES=(openssh-server openssh-client iproute2 python3-apt python3-venv prometheus sudo git debootstrap ceph-common)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -106,7 +106,7 @@ def _referenced(text: str) -> set[str]:
 
 
 def _defined_by_tasks(node: Any) -> set[str]:
-    """register:, set_fact keys, task vars:, loop_var: anywhere in a task list."""
+    """register:, set_fact keys, task vars:, loop_var: and index_var: anywhere in a task list."""
     names: set[str] = set()
     if isinstance(node, list):
         for item in node:
@@ -120,8 +120,12 @@ def _defined_by_tasks(node: Any) -> set[str]:
         if isinstance(node.get("vars"), dict) and "ansible.builtin.include_role" not in node:
             names |= set(node["vars"])
         loop_control = node.get("loop_control")
-        if isinstance(loop_control, dict) and isinstance(loop_control.get("loop_var"), str):
-            names.add(loop_control["loop_var"])
+        if isinstance(loop_control, dict):
+            names.update(
+                loop_control[key]
+                for key in ("loop_var", "index_var")
+                if isinstance(loop_control.get(key), str)
+            )
         for key in ("block", "rescue", "always"):
             names |= _defined_by_tasks(node.get(key))
     return names

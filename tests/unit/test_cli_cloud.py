@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from berth_cli.ansible.secrets_file import (
+    CEPHX_KEYS,
     SECRET_KEYS,
     ensure_secrets,
     load_secrets,
@@ -19,6 +20,7 @@ from berth_cli.ansible.secrets_file import (
     write_clouds_yaml,
 )
 from berth_cli.main import main
+from berth_core.cephx import is_cephx_key
 from berth_core.errors import BerthError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +36,8 @@ def test_secrets_are_generated_private_and_stable(tmp_path: Path) -> None:
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700
     first = load_secrets(tmp_path)
-    assert set(first) == set(SECRET_KEYS)
+    assert set(first) == set(SECRET_KEYS) | set(CEPHX_KEYS)
+    assert all(is_cephx_key(first[key]) for key in CEPHX_KEYS)
     assert len(set(first.values())) == len(first), "every password is distinct"
     assert all(len(v) >= 32 for v in first.values())
     ensure_secrets(tmp_path)
@@ -49,7 +52,7 @@ def test_missing_secrets_are_added_and_existing_kept(tmp_path: Path) -> None:
     ensure_secrets(tmp_path)
     data = load_secrets(tmp_path)
     assert data["keystone_admin_password"] == "kept-as-is"
-    assert set(data) == set(SECRET_KEYS)
+    assert set(data) == set(SECRET_KEYS) | set(CEPHX_KEYS)
     assert mode(path) == 0o600
 
 

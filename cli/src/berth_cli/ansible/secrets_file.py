@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from berth_cli.state.files import write_atomic
+from berth_core.cephx import new_cephx_key
 from berth_core.errors import BerthError
 
 SERVICES_WITH_DB = ("keystone", "placement", "nova", "neutron", "cinder", "glance")
@@ -24,6 +25,11 @@ SECRET_KEYS: tuple[str, ...] = (
     "keepalived_vrrp_password",  # VRRP authentication between the VIP's holders
     *(f"{s}_db_password" for s in SERVICES_WITH_DB),
     *(f"{s}_service_password" for s in SERVICE_USERS),
+)
+# Ceph's cephx keys (berth_core.cephx): the monitors' shared key, the admin's, each OpenStack client's
+# (glance: images; cinder, which nova uses too: volumes and vms) and berth's own read-only one (status).
+CEPHX_KEYS: tuple[str, ...] = tuple(
+    f"ceph_{name}_key" for name in ("mon", "admin", "glance", "cinder", "berth")
 )
 
 
@@ -48,13 +54,17 @@ def ensure_secrets(state_dir: Path) -> Path:
     """Create or complete the secrets file (0600) and return its path."""
     path = secrets_path(state_dir)
     current = load_secrets(state_dir)
-    missing = [key for key in SECRET_KEYS if key not in current]
+    missing = [key for key in (*SECRET_KEYS, *CEPHX_KEYS) if key not in current]
     if missing or not path.exists():
-        current.update({key: secrets.token_urlsafe(24) for key in missing})
+        current.update({key: _generate(key) for key in missing})
         write_atomic(path, yaml.safe_dump(current, sort_keys=True))
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
     return path
+
+
+def _generate(key: str) -> str:
+    return new_cephx_key() if key in CEPHX_KEYS else secrets.token_urlsafe(24)
 
 
 def write_clouds_yaml(

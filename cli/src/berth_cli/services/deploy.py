@@ -111,6 +111,7 @@ def run_site_playbook(
         tags=parse_tags(tags),
         check=check,
         timeout_s=timeout,
+        extravars={"berth_state_dir": str(ctx.state_dir)},  # where a role leaves the deploy host's files
     )
     console = Console(stderr=ctx.output == "json")
     progress = PlaybookProgress(console, enabled=ctx.output == "text", title=f"{ctx.site} {playbook}")
