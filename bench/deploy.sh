@@ -20,11 +20,11 @@ deploy() {  # prints "seconds changed"
     "$t0" "$EPOCHREALTIME" "$out"
 }
 
-devcloud_pss_mib() {  # PSS of OpenStack (the venv), MariaDB, RabbitMQ (beam, epmd) and memcached
+devcloud_pss_mib() {  # PSS of OpenStack (the venv), MariaDB, RabbitMQ (beam, epmd), memcached and Ceph
   python3 - <<'PY'
 import os, re
 total = 0
-pattern = re.compile(rb"/opt/berth/venv/|mariadbd|beam\.smp|epmd|memcached")
+pattern = re.compile(rb"/opt/berth/venv/|mariadbd|beam\.smp|epmd|memcached|ceph-(?:mon|mgr|osd)")
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         cmd = open(f"/proc/{pid}/cmdline", "rb").read()
@@ -41,7 +41,7 @@ PY
 
 leftovers() {  # devcloud processes still running (zombies excluded: they run nothing); nothing is killed here
   ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' \
-    | grep -E '/opt/berth/venv/|mariadbd|beam\.smp|[e]pmd|[m]emcached' | grep -v grep || true
+    | grep -E '/opt/berth/venv/|mariadbd|beam\.smp|[e]pmd|[m]emcached|[c]eph-(mon|mgr|osd)' | grep -v grep || true
 }
 
 echo "== down"
