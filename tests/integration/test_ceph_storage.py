@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import CLOUDS_YAML, Berth, wait_for
 
 pytestmark = pytest.mark.openstack
 
@@ -110,3 +111,20 @@ def test_cinder_reports_cephs_real_capacity(conn: Any) -> None:
     volumes = next(p for p in json.loads(ceph_df)["pools"] if p["name"] == "volumes")
     expected_gib = (volumes["stats"]["stored"] + volumes["stats"]["max_avail"]) / 2**30
     assert total == pytest.approx(expected_gib, rel=0.1)
+
+
+def test_status_shows_the_cluster_healthy_with_its_pools(berth: Berth) -> None:
+    """Through berth's read-only client that the deploy left on the deploy host (.berth/aio/ceph)."""
+    isolated = Path(os.environ["BERTH_STATE_DIR"]) / "aio" / "ceph"
+    shutil.copytree(CLOUDS_YAML.parent / "ceph", isolated)  # the devcloud's own state, read at import
+    code, out, err = berth("-o", "json", "cloud", "status")
+    status = json.loads(out)
+    assert code == 0 and status["healthy"], (status, err)
+    ceph = next(c for c in status["clusters"] if c["name"] == "ceph")
+    assert ceph["healthy"] and ceph["summary"]["health"] == "HEALTH_OK", ceph
+    pools = {row["pool"]: row for row in ceph["rows"]}
+    assert {"images", "volumes", "vms"} <= set(pools)
+    assert all(pools[p]["max_avail_bytes"] > 0 for p in ("images", "volumes", "vms"))
+    shutil.rmtree(isolated)
+    code, out, _ = berth("-o", "json", "cloud", "status")
+    assert "clusters" not in json.loads(out), "a site without a Ceph client has no Ceph section"

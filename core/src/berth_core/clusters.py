@@ -35,13 +35,15 @@ class Cluster:
     name: str
     rows: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)  # cluster-wide figures (Ceph's health, OSDs)
 
     @property
     def healthy(self) -> bool:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "healthy": self.healthy, "rows": self.rows, "problems": self.problems}
+        report = {"name": self.name, "healthy": self.healthy, "rows": self.rows, "problems": self.problems}
+        return {**report, "summary": self.summary} if self.summary else report
 
 
 def _members(observed: Observations, module: str) -> list[tuple[str, Mapping[str, Any]]]:

@@ -37,7 +37,35 @@ _CLUSTERS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
             ),
         ],
     ),
+    "ceph": (
+        "Ceph pools",
+        [
+            ("pool", lambda r: r["pool"]),
+            ("stored", lambda r: _bytes(r["stored_bytes"])),
+            ("used", lambda r: _bytes(r["used_bytes"])),
+            ("max avail", lambda r: _bytes(r["max_avail_bytes"])),
+            ("objects", lambda r: str(r["objects"])),
+        ],
+    ),
 }
+
+
+def _bytes(value: int) -> str:
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} PiB"
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    """Ceph's cluster-wide figures in one line (the only cluster with a summary)."""
+    return (
+        f"  {summary['health']}; monitors in quorum {len(summary['quorum'])}/{summary['monitors']}; "
+        f"OSDs {summary['osds_up']} up, {summary['osds_in']} in of {summary['osds']}; "
+        f"{_bytes(summary['avail_bytes'])} free of {_bytes(summary['total_bytes'])}"
+    )
 
 
 def print_status(report: dict[str, Any]) -> None:
@@ -74,5 +102,7 @@ def print_status(report: dict[str, Any]) -> None:
         for row in cluster["rows"]:
             table.add_row(*(escape(str(show(row))) for _, show in columns))
         console.print(table)
+        if cluster.get("summary"):
+            console.print(escape(_summary_line(cluster["summary"])))
         for problem in cluster["problems"]:
             console.print(f"  [red]•[/red] {escape(problem)}")

@@ -267,9 +267,11 @@ def collect_status(site: str, conn: Any, expected_hosts: list[str]) -> dict[str,
 
 
 def site_status(ctx: SiteContext) -> dict[str, Any]:
-    """The status report of the site: its cloud, and its clusters when it has any (services.clusters).
+    """The status report of the site: its cloud, and its clusters when it has any (services.clusters,
+    and Ceph through berth_cloud.ceph_reader).
     OpenStackError (exit 5) when the cloud does not answer at all and there is no cluster to report."""
     from berth_cli.services.clusters import has_clusters, read_clusters
+    from berth_cloud.ceph_reader import read_ceph_cluster
     from berth_core.errors import OpenStackError
 
     clusters = read_clusters(ctx, site_vars) if has_clusters(site_vars := _site_vars(ctx)) else None
@@ -279,6 +281,9 @@ def site_status(ctx: SiteContext) -> dict[str, Any]:
         if clusters is None:
             raise
         report = {"site": ctx.site, "healthy": False, "error": exc.message, "endpoints": [], "computes": []}
+    ceph = read_ceph_cluster(ctx.state_dir)  # None: the site runs no Ceph
+    if ceph is not None:
+        clusters = [*(clusters or []), ceph]
     if clusters is not None:
         report["clusters"] = [c.to_dict() for c in clusters]
         report["healthy"] = report["healthy"] and all(c.healthy for c in clusters)
